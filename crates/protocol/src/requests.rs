@@ -1,0 +1,185 @@
+//! Request and response bodies of the Handoff API.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::*;
+
+/// `GET /v1/changes` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangesPage {
+    pub changes: Vec<Change>,
+    /// Pass as `after` to get the next page; equals the request's `after` when the page is empty.
+    pub next_after: i64,
+    /// The newest cursor at the time of the request.
+    pub head: i64,
+    /// Whether more changes follow right now.
+    pub has_more: bool,
+}
+
+/// `GET /v1/conversations` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConversationsPage {
+    pub conversations: Vec<Conversation>,
+    /// Pass as `after` for the next page; null on the last page.
+    pub next_after: Option<i64>,
+    /// The change-feed head when this page was read: a client that lists everything and then
+    /// follows the feed from the head of its first page misses nothing.
+    pub head_cursor: i64,
+}
+
+/// `GET /v1/conversations/{id}/messages` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessagesPage {
+    pub messages: Vec<Message>,
+    /// Pass as `after` for the next page; null on the last page.
+    pub next_after: Option<i64>,
+}
+
+/// `POST /v1/conversations/{id}/messages` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PostMessage {
+    pub text: String,
+    /// `true` for an internal note that the customer never sees.
+    #[serde(default)]
+    pub private: bool,
+}
+
+/// How a conversation is resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ResolveOutcome {
+    /// The agent solved it; status becomes `resolved`.
+    Solved,
+    /// The bot takes over again; status becomes `bot`.
+    BackToBot,
+}
+
+/// `POST /v1/conversations/{id}/resolve` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ResolveRequest {
+    pub outcome: ResolveOutcome,
+}
+
+/// `POST /v1/conversations/{id}/transfer` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    /// The id of the agent who takes the conversation over.
+    pub agent_id: i64,
+}
+
+/// `PUT /v1/agents/me/presence` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PresenceRequest {
+    pub presence: Presence,
+}
+
+/// `GET /v1/agents` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgentsList {
+    pub agents: Vec<Agent>,
+}
+
+/// `GET /v1/queue` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueStats {
+    /// Conversations waiting for a human.
+    pub waiting: i64,
+    /// Agents whose presence is `available`.
+    pub available_agents: i64,
+    /// Expected wait for a new handoff, from recent claim times; null when no agent is available.
+    pub estimated_wait_seconds: Option<i64>,
+    /// How long the longest-waiting conversation has waited.
+    pub longest_wait_seconds: Option<i64>,
+}
+
+/// One transcript line of an escalation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TranscriptEntry {
+    /// `customer`, `bot` or `system`.
+    pub role: Role,
+    pub text: String,
+    /// When it was said; the service's clock when absent.
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// `POST /v1/intake/handoffs` body: a bot platform escalates a conversation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IntakeHandoff {
+    pub external_id: String,
+    pub channel: String,
+    pub customer: Customer,
+    pub reason: HandoffReason,
+    #[serde(default)]
+    pub trigger: String,
+    #[serde(default = "default_priority")]
+    pub priority: Priority,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub topic: Option<String>,
+    #[serde(default)]
+    pub transcript: Vec<TranscriptEntry>,
+}
+
+fn default_priority() -> Priority {
+    Priority::Normal
+}
+
+/// `POST /v1/intake/handoffs` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IntakeHandoffResult {
+    pub conversation: Conversation,
+    /// `false` when the external id was already known and no new conversation was made.
+    pub created: bool,
+}
+
+/// `POST /v1/intake/conversations/{external_id}/messages` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IntakeMessage {
+    /// `customer` (or `bot` for a bot line the platform forwards).
+    pub role: Role,
+    pub text: String,
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// What the outbound webhook posts to the bot platform for every agent reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OutboundReply {
+    /// Unique per delivery, stable across retries: the receiver dedupes by it.
+    pub delivery_id: String,
+    pub external_id: String,
+    pub conversation_id: i64,
+    pub message: Message,
+}
+
+/// `GET /healthz` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+    pub head_cursor: i64,
+}

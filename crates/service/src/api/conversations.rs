@@ -1,0 +1,212 @@
+//! Conversations, transcripts and the agent commands on them.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use handoff_protocol::*;
+use serde::Deserialize;
+
+use super::auth::CurrentAgent;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::AppState;
+use crate::error::{ServiceError, ServiceResult};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// Only conversations in this status: `bot`, `waiting`, `assigned` or `resolved`.
+    status: Option<String>,
+    /// Return conversations with an id greater than this.
+    #[serde(default)]
+    after: i64,
+    /// At most this many (1 to 5000, default 100).
+    limit: Option<u32>,
+}
+
+/// Conversations by id, optionally of one status.
+#[utoipa::path(
+    get, path = "/v1/conversations", tag = "conversations", params(ListQuery), security(("bearer" = [])),
+    responses((status = 200, body = ConversationsPage), (status = 400, body = ErrorBody))
+)]
+pub async fn list_conversations(
+    State(state): State<AppState>,
+    _agent: CurrentAgent,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ServiceResult<Json<ConversationsPage>> {
+    let status = match query.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(ConversationStatus::parse(s).ok_or_else(|| {
+            ServiceError::bad_request(
+                "invalid_query",
+                format!("unknown status {s:?}; use bot, waiting, assigned or resolved"),
+            )
+        })?),
+    };
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
+    let after = query.after;
+    Ok(Json(state.blocking(move |store| store.list_conversations(status, after, limit)).await?))
+}
+
+/// One conversation.
+#[utoipa::path(
+    get, path = "/v1/conversations/{id}", tag = "conversations", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Conversation id")),
+    responses((status = 200, body = Conversation), (status = 404, body = ErrorBody))
+)]
+pub async fn get_conversation(
+    State(state): State<AppState>,
+    _agent: CurrentAgent,
+    ApiPath(id): ApiPath<i64>,
+) -> ServiceResult<Json<Conversation>> {
+    Ok(Json(state.blocking(move |store| store.conversation(id)).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct MessagesQuery {
+    /// Return messages with a seq greater than this.
+    #[serde(default)]
+    after: i64,
+    /// At most this many (1 to 5000, default 100).
+    limit: Option<u32>,
+}
+
+/// A conversation's messages in seq order.
+#[utoipa::path(
+    get, path = "/v1/conversations/{id}/messages", tag = "conversations", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Conversation id"), MessagesQuery),
+    responses((status = 200, body = MessagesPage), (status = 404, body = ErrorBody))
+)]
+pub async fn list_messages(
+    State(state): State<AppState>,
+    _agent: CurrentAgent,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(query): ApiQuery<MessagesQuery>,
+) -> ServiceResult<Json<MessagesPage>> {
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
+    Ok(Json(state.blocking(move |store| store.messages(id, query.after, limit)).await?))
+}
+
+/// A reply to the customer (assignee only) or a private note (any agent). The same
+/// `Idempotency-Key` always answers with the first message it made (200, header
+/// `Idempotent-Replayed: true`) and never makes a second.
+#[utoipa::path(
+    post, path = "/v1/conversations/{id}/messages", tag = "conversations", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Conversation id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Client id of the message; retries reuse it")),
+    request_body = PostMessage,
+    responses(
+        (status = 201, body = Message, description = "Created"),
+        (status = 200, body = Message, description = "Replayed: the key was used before"),
+        (status = 403, body = ErrorBody, description = "Not the assignee"),
+        (status = 409, body = ErrorBody, description = "The key was used for another message"),
+        (status = 422, body = ErrorBody, description = "Empty or too long text"),
+    )
+)]
+pub async fn post_message(
+    State(state): State<AppState>,
+    CurrentAgent(agent): CurrentAgent,
+    ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<PostMessage>,
+) -> ServiceResult<Response> {
+    let key = match headers.get(IDEMPOTENCY_KEY_HEADER) {
+        Some(value) => Some(
+            value
+                .to_str()
+                .map_err(|_| {
+                    ServiceError::bad_request("invalid_idempotency_key", "Idempotency-Key must be printable ASCII")
+                })?
+                .to_string(),
+        ),
+        None => None,
+    };
+    let posted = state.blocking(move |store| store.post_agent_message(id, &agent, key.as_deref(), &body)).await?;
+    let mut response = Json(posted.message).into_response();
+    if posted.replayed {
+        response.headers_mut().insert("Idempotent-Replayed", HeaderValue::from_static("true"));
+    } else {
+        *response.status_mut() = StatusCode::CREATED;
+    }
+    Ok(response)
+}
+
+/// Take a waiting conversation. Exactly one of several racing agents wins; the others get
+/// 409 `already_claimed` with the winner as `assignee`. Claiming one's own is a no-op.
+#[utoipa::path(
+    post, path = "/v1/conversations/{id}/claim", tag = "conversations", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Conversation id")),
+    responses(
+        (status = 200, body = Conversation),
+        (status = 409, body = ErrorBody, description = "Claimed by someone else, or not waiting"),
+        (status = 404, body = ErrorBody),
+    )
+)]
+pub async fn claim(
+    State(state): State<AppState>,
+    CurrentAgent(agent): CurrentAgent,
+    ApiPath(id): ApiPath<i64>,
+) -> ServiceResult<Json<Conversation>> {
+    Ok(Json(state.blocking(move |store| store.claim(id, &agent)).await?))
+}
+
+/// Put one's conversation back in the waiting queue.
+#[utoipa::path(
+    post, path = "/v1/conversations/{id}/release", tag = "conversations", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Conversation id")),
+    responses((status = 200, body = Conversation), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody))
+)]
+pub async fn release(
+    State(state): State<AppState>,
+    CurrentAgent(agent): CurrentAgent,
+    ApiPath(id): ApiPath<i64>,
+) -> ServiceResult<Json<Conversation>> {
+    Ok(Json(state.blocking(move |store| store.release(id, &agent)).await?))
+}
+
+/// Close one's conversation: `solved` (status `resolved`) or `back_to_bot` (status `bot`).
+#[utoipa::path(
+    post, path = "/v1/conversations/{id}/resolve", tag = "conversations", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Conversation id")),
+    request_body = ResolveRequest,
+    responses((status = 200, body = Conversation), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody))
+)]
+pub async fn resolve(
+    State(state): State<AppState>,
+    CurrentAgent(agent): CurrentAgent,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ResolveRequest>,
+) -> ServiceResult<Json<Conversation>> {
+    Ok(Json(state.blocking(move |store| store.resolve(id, &agent, body.outcome)).await?))
+}
+
+/// Hand one's conversation to another agent.
+#[utoipa::path(
+    post, path = "/v1/conversations/{id}/transfer", tag = "conversations", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Conversation id")),
+    request_body = TransferRequest,
+    responses((status = 200, body = Conversation), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn transfer(
+    State(state): State<AppState>,
+    CurrentAgent(agent): CurrentAgent,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<TransferRequest>,
+) -> ServiceResult<Json<Conversation>> {
+    Ok(Json(state.blocking(move |store| store.transfer(id, &agent, body.agent_id)).await?))
+}
+
+/// Post the estimated-wait notice to the customer now (any agent).
+#[utoipa::path(
+    post, path = "/v1/conversations/{id}/wait-notice", tag = "conversations", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Conversation id")),
+    responses((status = 201, body = Message), (status = 404, body = ErrorBody))
+)]
+pub async fn send_wait_notice(
+    State(state): State<AppState>,
+    _agent: CurrentAgent,
+    ApiPath(id): ApiPath<i64>,
+) -> ServiceResult<(StatusCode, Json<Message>)> {
+    let message = state.blocking(move |store| store.post_wait_notice(id, false)).await?;
+    let message = message.ok_or_else(|| ServiceError::Internal("the wait notice was not posted".into()))?;
+    Ok((StatusCode::CREATED, Json(message)))
+}

@@ -1,0 +1,152 @@
+//! The global change feed: paged (`GET /v1/changes`) and live (`GET /v1/changes/stream`).
+
+use std::convert::Infallible;
+
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::Stream;
+use handoff_protocol::{ChangesPage, ErrorBody, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::auth::CurrentAgent;
+use super::extract::ApiQuery;
+use super::AppState;
+use crate::error::{ServiceError, ServiceResult};
+use crate::store::FeedPage;
+
+/// Page size the stream uses to catch up from the database.
+const CATCH_UP_PAGE: u32 = 1_000;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ChangesQuery {
+    /// Return changes with a cursor greater than this; 0 for the beginning.
+    #[serde(default)]
+    after: i64,
+    /// At most this many changes (1 to 5000, default 100).
+    limit: Option<u32>,
+}
+
+/// Builds the page JSON from the stored records without re-serialising them.
+fn page_json(after: i64, page: &FeedPage) -> String {
+    let mut out = String::with_capacity(64 + page.records.iter().map(|r| r.json.len() + 1).sum::<usize>());
+    out.push_str("{\"changes\":[");
+    for (i, record) in page.records.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&record.json);
+    }
+    let next_after = page.records.last().map_or(after, |r| r.cursor);
+    out.push_str(&format!(
+        "],\"next_after\":{next_after},\"head\":{},\"has_more\":{}}}",
+        page.head, page.has_more
+    ));
+    out
+}
+
+/// Changes after a cursor, oldest first.
+#[utoipa::path(
+    get, path = "/v1/changes", tag = "feed", params(ChangesQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, body = ChangesPage),
+        (status = 410, description = "The cursor is older than the oldest kept change: resync", body = ErrorBody),
+    )
+)]
+pub async fn list_changes(
+    State(state): State<AppState>,
+    _agent: CurrentAgent,
+    ApiQuery(query): ApiQuery<ChangesQuery>,
+) -> ServiceResult<Response> {
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE_LIMIT).clamp(1, MAX_PAGE_LIMIT);
+    let after = query.after;
+    let page = state.blocking(move |store| store.changes_after(after, limit)).await?;
+    Ok(([(CONTENT_TYPE, "application/json")], page_json(after, &page)).into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct StreamQuery {
+    /// Replay changes after this cursor before going live; the `Last-Event-ID` header wins
+    /// over it. Without either, the stream starts at the current head.
+    after: Option<i64>,
+}
+
+fn event(cursor: i64, json: &str) -> Event {
+    Event::default().id(cursor.to_string()).event("change").data(json)
+}
+
+/// The same records as `GET /v1/changes`, live, as Server-Sent Events (`event: change`,
+/// `id: <cursor>`), with a heartbeat comment while idle.
+#[utoipa::path(
+    get, path = "/v1/changes/stream", tag = "feed", params(StreamQuery,
+        ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this cursor")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "text/event-stream of change records", content_type = "text/event-stream"),
+        (status = 410, description = "The cursor is older than the oldest kept change: resync", body = ErrorBody),
+    )
+)]
+pub async fn stream_changes(
+    State(state): State<AppState>,
+    _agent: CurrentAgent,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<StreamQuery>,
+) -> ServiceResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let last_event_id = match headers.get("last-event-id") {
+        Some(value) => Some(value.to_str().ok().and_then(|v| v.trim().parse::<i64>().ok()).ok_or_else(|| {
+            ServiceError::bad_request("invalid_cursor", "Last-Event-ID must be a cursor (an integer)")
+        })?),
+        None => None,
+    };
+    // Subscribe before reading the backlog so nothing committed in between is missed.
+    let mut live = state.store.subscribe();
+    let start = last_event_id.or(query.after).unwrap_or_else(|| state.store.head_cursor());
+    state.store.check_cursor(start)?;
+    let mut shutdown = state.shutdown.clone();
+    let heartbeat = state.heartbeat;
+
+    let stream = async_stream::stream! {
+        let mut last = start;
+        'outer: loop {
+            // Catch up from the database.
+            loop {
+                let after = last;
+                let page = state.blocking(move |store| store.changes_after(after, CATCH_UP_PAGE)).await;
+                let page = match page {
+                    Ok(page) => page,
+                    Err(error) => {
+                        let body = serde_json::to_string(&error.body()).unwrap_or_default();
+                        yield Ok(Event::default().event("error").data(body));
+                        break 'outer;
+                    }
+                };
+                for record in &page.records {
+                    last = record.cursor;
+                    yield Ok(event(record.cursor, &record.json));
+                }
+                if !page.has_more {
+                    break;
+                }
+            }
+            // Live, until a gap or lag sends us back to the database.
+            loop {
+                tokio::select! {
+                    _ = shutdown.changed() => break 'outer,
+                    received = live.recv() => match received {
+                        Ok(record) if record.cursor <= last => {}
+                        Ok(record) if record.cursor == last + 1 => {
+                            last = record.cursor;
+                            yield Ok(event(record.cursor, &record.json));
+                        }
+                        Ok(_) | Err(RecvError::Lagged(_)) => continue 'outer,
+                        Err(RecvError::Closed) => break 'outer,
+                    }
+                }
+            }
+        }
+    };
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(heartbeat).text("heartbeat")))
+}

@@ -1,0 +1,164 @@
+//! The HTTP API: routes, shared state and the generated OpenAPI document.
+
+mod agents;
+mod auth;
+mod conversations;
+mod extract;
+mod feed;
+mod intake;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use handoff_protocol::{Health, MAX_BODY_BYTES};
+use tokio::sync::watch;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+
+use crate::error::{ServiceError, ServiceResult};
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    /// The shared secret of the intake webhooks; intake is refused while unset.
+    pub intake_secret: Option<Arc<[u8]>>,
+    /// How often an idle change stream sends a heartbeat.
+    pub heartbeat: Duration,
+    /// Flips to `true` when the service shuts down, ending open streams.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl AppState {
+    /// Runs a blocking store call on tokio's blocking pool.
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn Store) -> ServiceResult<T> + Send + 'static,
+    ) -> ServiceResult<T> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(store.as_ref()))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("store task failed: {e}")))?
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Handoff API",
+        version = "1.0.0",
+        description = "Conversations that AI chat agents hand to humans: queues, transcripts, \
+                       agent commands, a global change feed, and signed bot-side webhooks."
+    ),
+    paths(
+        health,
+        openapi_json,
+        feed::list_changes,
+        feed::stream_changes,
+        conversations::list_conversations,
+        conversations::get_conversation,
+        conversations::list_messages,
+        conversations::post_message,
+        conversations::claim,
+        conversations::release,
+        conversations::resolve,
+        conversations::transfer,
+        conversations::send_wait_notice,
+        agents::list_agents,
+        agents::me,
+        agents::set_presence,
+        agents::queue,
+        intake::handoff,
+        intake::customer_message,
+    ),
+    components(schemas(handoff_protocol::Change, handoff_protocol::OutboundReply)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "feed", description = "The global change feed"),
+        (name = "conversations", description = "Conversations, transcripts and agent commands"),
+        (name = "agents", description = "Agents, presence and queue statistics"),
+        (name = "intake", description = "Signed webhooks for bot platforms"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let v1 = Router::new()
+        .route("/openapi.json", get(openapi_json))
+        .route("/changes", get(feed::list_changes))
+        .route("/changes/stream", get(feed::stream_changes))
+        .route("/conversations", get(conversations::list_conversations))
+        .route("/conversations/{id}", get(conversations::get_conversation))
+        .route(
+            "/conversations/{id}/messages",
+            get(conversations::list_messages).post(conversations::post_message),
+        )
+        .route("/conversations/{id}/claim", post(conversations::claim))
+        .route("/conversations/{id}/release", post(conversations::release))
+        .route("/conversations/{id}/resolve", post(conversations::resolve))
+        .route("/conversations/{id}/transfer", post(conversations::transfer))
+        .route("/conversations/{id}/wait-notice", post(conversations::send_wait_notice))
+        .route("/agents", get(agents::list_agents))
+        .route("/agents/me", get(agents::me))
+        .route("/agents/me/presence", put(agents::set_presence))
+        .route("/queue", get(agents::queue))
+        .route("/intake/handoffs", post(intake::handoff))
+        .route("/intake/conversations/{external_id}/messages", post(intake::customer_message));
+    Router::new()
+        .route("/healthz", get(health))
+        .nest("/v1", v1)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(|_| {
+            ServiceError::Internal("a request handler panicked".into()).into_response()
+        }))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> ServiceError {
+    ServiceError::NotFound("no such route; see GET /v1/openapi.json for the API".into())
+}
+
+async fn method_not_allowed() -> Response {
+    let mut response = ServiceError::bad_request("method_not_allowed", "this route does not take that method")
+        .into_response();
+    *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    response
+}
+
+/// Liveness and the feed head; needs no token.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
+async fn health(State(state): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        head_cursor: state.store.head_cursor(),
+    })
+}
+
+/// This document.
+#[utoipa::path(get, path = "/v1/openapi.json", responses((status = 200, description = "The OpenAPI 3.1 document")))]
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,259 @@
+//! `handoff-service`: serve the Handoff API, or manage its agents.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use handoff_service::demo::{self, SimulatorConfig};
+use handoff_service::store::StoreOptions;
+use handoff_service::webhook::WebhookConfig;
+use handoff_service::{ServiceConfig, SqliteStore, Store};
+
+#[derive(Parser)]
+#[command(name = "handoff-service", version, about = "The reference Handoff API v1 chat service")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API.
+    Serve(ServeArgs),
+    /// Manage agents and their bearer tokens.
+    Agents {
+        #[command(subcommand)]
+        command: AgentsCommand,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The SQLite database (default: a file in the user's data dir; with --demo a fresh demo file).
+    #[arg(long, env = "HANDOFF_SERVICE_DB")]
+    db: Option<PathBuf>,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "HANDOFF_SERVICE_ADDR")]
+    addr: SocketAddr,
+    /// Seed a demo workspace, print demo agent tokens, and run the simulator.
+    #[arg(long)]
+    demo: bool,
+    /// Seconds between simulated events (demo); 0 turns the simulator off.
+    #[arg(long, default_value_t = 20.0)]
+    simulate_every: f64,
+    /// Shared secret of the signed intake webhooks (intake is off without it).
+    #[arg(long, env = "HANDOFF_INTAKE_SECRET", hide_env_values = true)]
+    intake_secret: Option<String>,
+    /// URL that receives agent replies for the bot platform.
+    #[arg(long, env = "HANDOFF_WEBHOOK_URL")]
+    webhook_url: Option<String>,
+    /// Secret that signs outbound webhooks (default: the intake secret).
+    #[arg(long, env = "HANDOFF_WEBHOOK_SECRET", hide_env_values = true)]
+    webhook_secret: Option<String>,
+    /// Seconds before the first webhook retry; doubles per attempt.
+    #[arg(long, default_value_t = 1.0)]
+    webhook_retry_base: f64,
+    /// Post the estimated-wait notice after a conversation waits this many seconds; 0 = never.
+    #[arg(long, default_value_t = 60.0)]
+    wait_notice_after: f64,
+    /// Seconds between heartbeats on idle change streams.
+    #[arg(long, default_value_t = 10.0)]
+    heartbeat: f64,
+    /// Change-feed records to keep; clients behind that get 410 and resync.
+    #[arg(long, default_value_t = 1_000_000)]
+    feed_retention: u64,
+}
+
+#[derive(Subcommand)]
+enum AgentsCommand {
+    /// Create an agent; prints its bearer token once, alone on the last line.
+    Add {
+        name: String,
+        #[arg(long, env = "HANDOFF_SERVICE_DB")]
+        db: Option<PathBuf>,
+    },
+    /// List agents.
+    List {
+        #[arg(long, env = "HANDOFF_SERVICE_DB")]
+        db: Option<PathBuf>,
+    },
+    /// Revoke an agent and all of its tokens.
+    Revoke {
+        name: String,
+        #[arg(long, env = "HANDOFF_SERVICE_DB")]
+        db: Option<PathBuf>,
+    },
+}
+
+fn default_db(file: &str) -> Result<PathBuf> {
+    let dir = dirs::data_dir().context("cannot find the user's data dir; pass --db PATH")?;
+    Ok(dir.join("handoff-service").join(file))
+}
+
+fn seconds(value: f64, flag: &str) -> Result<Duration> {
+    Duration::try_from_secs_f64(value).with_context(|| format!("{flag} must be a non-negative number of seconds"))
+}
+
+fn open_store(db: Option<PathBuf>) -> Result<SqliteStore> {
+    let path = match db {
+        Some(path) => path,
+        None => default_db("service.sqlite")?,
+    };
+    Ok(SqliteStore::open(&path, StoreOptions::default())?)
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    let db_path = match (&args.db, args.demo) {
+        (Some(path), _) => path.clone(),
+        (None, false) => default_db("service.sqlite")?,
+        (None, true) => {
+            // The demo starts fresh every time, so waiting times look like a live queue.
+            let path = default_db("demo.sqlite")?;
+            for suffix in ["", "-wal", "-shm"] {
+                let file = PathBuf::from(format!("{}{suffix}", path.display()));
+                if file.exists() {
+                    std::fs::remove_file(&file).with_context(|| format!("cannot reset {}", file.display()))?;
+                }
+            }
+            path
+        }
+    };
+    let intake_secret = match (&args.intake_secret, args.demo) {
+        (Some(secret), _) if !secret.is_empty() => Some(secret.clone()),
+        (_, true) => Some("demo-intake-secret".to_string()),
+        _ => None,
+    };
+    let mut config = ServiceConfig::new(db_path, args.addr);
+    config.intake_secret = intake_secret.clone().map(String::into_bytes);
+    if let Some(url) = args.webhook_url.clone().filter(|u| !u.is_empty()) {
+        let secret = args.webhook_secret.clone().or(intake_secret.clone()).context(
+            "--webhook-url needs a signing secret: set HANDOFF_WEBHOOK_SECRET or HANDOFF_INTAKE_SECRET",
+        )?;
+        let mut webhook = WebhookConfig::new(url, Arc::from(secret.into_bytes()));
+        webhook.retry_base = seconds(args.webhook_retry_base, "--webhook-retry-base")?;
+        config.webhook = Some(webhook);
+    }
+    config.wait_notice_after =
+        Some(seconds(args.wait_notice_after, "--wait-notice-after")?).filter(|d| !d.is_zero());
+    config.heartbeat = seconds(args.heartbeat, "--heartbeat")?.max(Duration::from_millis(100));
+    config.feed_retention = args.feed_retention;
+    config.seed_demo = args.demo;
+    if args.demo && args.simulate_every > 0.0 {
+        config.simulator =
+            Some(SimulatorConfig { every: seconds(args.simulate_every, "--simulate-every")?, ..Default::default() });
+    }
+
+    let handle = handoff_service::start(config).await?;
+    if args.demo {
+        let store: Arc<dyn Store> = handle.store().clone();
+        let tokens = tokio::task::spawn_blocking(move || demo::demo_tokens(store.as_ref())).await??;
+        println!("demo workspace seeded; demo agents and their tokens:");
+        for issued in tokens {
+            println!("  {:<12} {}", issued.agent.name, issued.token);
+        }
+        println!("intake secret: {}", intake_secret.unwrap_or_default());
+    }
+    println!("listening on {}", handle.base_url());
+
+    let trigger = handle.shutdown_trigger();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        let _ = trigger.send(true);
+    });
+    handle.wait().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn agents(command: AgentsCommand) -> Result<()> {
+    match command {
+        AgentsCommand::Add { name, db } => {
+            let store = open_store(db)?;
+            let issued = store.add_agent(&name)?;
+            println!("created agent {} (id {}); its token is shown only once:", issued.agent.name, issued.agent.id);
+            println!("{}", issued.token);
+        }
+        AgentsCommand::List { db } => {
+            let store = open_store(db)?;
+            println!("{:>4}  {:<24} {:<10} {:<7} created", "id", "name", "presence", "tokens");
+            for agent in store.list_agents()? {
+                let state = match agent.revoked_at {
+                    Some(at) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
+                    None => agent.presence.as_str().to_string(),
+                };
+                println!(
+                    "{:>4}  {:<24} {:<10} {:<7} {}",
+                    agent.id,
+                    agent.name,
+                    state,
+                    agent.tokens,
+                    agent.created_at.format("%Y-%m-%d %H:%M")
+                );
+            }
+        }
+        AgentsCommand::Revoke { name, db } => {
+            let store = open_store(db)?;
+            store.revoke_agent(&name)?;
+            println!("revoked agent {name}; its tokens no longer work");
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HANDOFF_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => match tokio::runtime::Runtime::new() {
+            Ok(runtime) => runtime.block_on(serve(args)),
+            Err(error) => Err(error.into()),
+        },
+        Command::Agents { command } => agents(command),
+        Command::Openapi => {
+            println!("{}", handoff_service::openapi_json());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Starting and stopping the service: the HTTP listener plus its background tasks.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::api::{router, AppState};
+use crate::demo::{self, SimulatorConfig};
+use crate::store::{SqliteStore, Store, StoreOptions};
+use crate::wait_notice;
+use crate::webhook::{self, WebhookConfig};
+
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    pub db_path: PathBuf,
+    pub addr: SocketAddr,
+    /// Shared secret of the intake webhooks; intake answers 503 without one.
+    pub intake_secret: Option<Vec<u8>>,
+    /// Where agent replies are posted for the bot platform.
+    pub webhook: Option<WebhookConfig>,
+    /// Post the estimated-wait notice when a conversation waits this long unclaimed.
+    pub wait_notice_after: Option<Duration>,
+    /// Heartbeat interval of idle change streams.
+    pub heartbeat: Duration,
+    /// How many change-feed records are kept; older cursors get 410.
+    pub feed_retention: u64,
+    /// How often the feed is pruned to `feed_retention`.
+    pub prune_every: Duration,
+    /// Seed the demo workspace into an empty database.
+    pub seed_demo: bool,
+    pub simulator: Option<SimulatorConfig>,
+}
+
+impl ServiceConfig {
+    pub fn new(db_path: PathBuf, addr: SocketAddr) -> Self {
+        Self {
+            db_path,
+            addr,
+            intake_secret: None,
+            webhook: None,
+            wait_notice_after: Some(Duration::from_secs(60)),
+            heartbeat: Duration::from_secs(10),
+            feed_retention: 1_000_000,
+            prune_every: Duration::from_secs(60),
+            seed_demo: false,
+            simulator: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Open(#[from] crate::store::OpenError),
+    #[error("cannot listen on {addr}: {source} (is another service using the port? try --addr 127.0.0.1:0)")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("seeding the demo workspace failed: {0}")]
+    Demo(#[from] crate::error::ServiceError),
+}
+
+/// A running service. Dropping it without `shutdown` leaves the tasks running until the
+/// runtime ends.
+pub struct ServiceHandle {
+    addr: SocketAddr,
+    store: Arc<SqliteStore>,
+    shutdown: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+}
+
+impl ServiceHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://HOST:PORT`
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn store(&self) -> &Arc<SqliteStore> {
+        &self.store
+    }
+
+    /// Stops accepting connections, ends open streams and background tasks, and waits for
+    /// in-flight requests to finish.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        while self.tasks.join_next().await.is_some() {}
+    }
+
+    /// Stops at once, the way a crash would: in-flight requests are dropped.
+    pub async fn abort(mut self) {
+        self.tasks.abort_all();
+        while self.tasks.join_next().await.is_some() {}
+    }
+
+    /// Resolves when every task has ended (after a shutdown signal).
+    pub async fn wait(mut self) {
+        while self.tasks.join_next().await.is_some() {}
+    }
+
+    /// A sender that triggers `shutdown` from elsewhere (signal handlers).
+    pub fn shutdown_trigger(&self) -> watch::Sender<bool> {
+        self.shutdown.clone()
+    }
+}
+
+/// Opens the database, binds the address and starts serving.
+pub async fn start(config: ServiceConfig) -> Result<ServiceHandle, StartError> {
+    let options = StoreOptions { outbound_webhooks: config.webhook.is_some(), ..StoreOptions::default() };
+    let db_path = config.db_path.clone();
+    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&db_path, options))
+        .await
+        .map_err(|e| crate::error::ServiceError::Internal(e.to_string()))??;
+    let store = Arc::new(store);
+    let dyn_store: Arc<dyn Store> = store.clone();
+    if config.seed_demo {
+        let seed_store = dyn_store.clone();
+        tokio::task::spawn_blocking(move || demo::seed_if_empty(seed_store.as_ref()))
+            .await
+            .map_err(|e| crate::error::ServiceError::Internal(e.to_string()))??;
+    }
+
+    let listener =
+        TcpListener::bind(config.addr).await.map_err(|source| StartError::Bind { addr: config.addr, source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.addr, source })?;
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let state = AppState {
+        store: dyn_store.clone(),
+        intake_secret: config.intake_secret.clone().map(Arc::from),
+        heartbeat: config.heartbeat,
+        shutdown: shutdown_rx.clone(),
+    };
+
+    let mut tasks = JoinSet::new();
+    let mut server_shutdown = shutdown_rx.clone();
+    let app = router(state);
+    tasks.spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = server_shutdown.wait_for(|stop| *stop).await;
+            })
+            .await;
+        if let Err(error) = served {
+            tracing::error!(%error, "the HTTP server stopped with an error");
+        }
+    });
+    if let Some(webhook) = config.webhook.clone() {
+        tasks.spawn(webhook::run_worker(dyn_store.clone(), webhook, shutdown_rx.clone()));
+    }
+    if let Some(after) = config.wait_notice_after {
+        tasks.spawn(wait_notice::run(dyn_store.clone(), after, shutdown_rx.clone()));
+    }
+    tasks.spawn(prune_feed(dyn_store.clone(), config.feed_retention, config.prune_every, shutdown_rx.clone()));
+    if let Some(simulator) = config.simulator.clone() {
+        tasks.spawn(demo::run_simulator(dyn_store.clone(), simulator, shutdown_rx.clone()));
+    }
+    tracing::info!(%addr, db = %config.db_path.display(), "handoff-service started");
+    Ok(ServiceHandle { addr, store, shutdown: shutdown_tx, tasks })
+}
+
+async fn prune_feed(store: Arc<dyn Store>, keep: u64, every: Duration, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            _ = tokio::time::sleep(every) => {}
+        }
+        let store = store.clone();
+        match tokio::task::spawn_blocking(move || store.prune_changes(keep)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(removed)) => tracing::info!(removed, "pruned the change feed"),
+            Ok(Err(error)) => tracing::error!(%error, "pruning the change feed failed"),
+            Err(error) => tracing::error!(%error, "the prune task failed"),
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Storage of the service behind one trait, so the HTTP layer never sees SQL.
+//!
+//! Every mutating method is one transaction: it either applies completely, with its change-feed
+//! records, or not at all. Methods block; the HTTP layer calls them on tokio's blocking pool.
+
+mod migrations;
+mod rows;
+mod sqlite;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use handoff_protocol::*;
+use tokio::sync::{broadcast, Notify};
+
+use crate::error::ServiceResult;
+
+pub use sqlite::{wait_notice_text, OpenError, SqliteStore, StoreOptions};
+
+/// One change-feed record as stored: its cursor and the exact JSON the API serves.
+#[derive(Debug, Clone)]
+pub struct FeedRecord {
+    pub cursor: i64,
+    pub json: Arc<str>,
+}
+
+/// A page of raw feed records.
+#[derive(Debug, Clone)]
+pub struct FeedPage {
+    pub records: Vec<FeedRecord>,
+    pub head: i64,
+    pub has_more: bool,
+}
+
+/// An agent message after `post_agent_message`.
+#[derive(Debug, Clone)]
+pub struct PostedMessage {
+    pub message: Message,
+    /// `true` when the idempotency key was already used and no new message was made.
+    pub replayed: bool,
+}
+
+/// A new agent and the one copy of its bearer token.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub agent: AgentRef,
+    pub token: String,
+}
+
+/// An agent as the `agents list` admin command shows it.
+#[derive(Debug, Clone)]
+pub struct AgentRecord {
+    pub id: i64,
+    pub name: String,
+    pub presence: Presence,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub tokens: i64,
+}
+
+/// An outbound webhook delivery that is due.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    pub id: String,
+    pub payload: String,
+    pub attempts: u32,
+}
+
+/// What happened to one delivery attempt.
+#[derive(Debug, Clone)]
+pub enum DeliveryAttempt {
+    Delivered,
+    /// Try again at the given time.
+    Retry { error: String, next_attempt_at: DateTime<Utc> },
+    /// Give up: too many attempts.
+    GiveUp { error: String },
+}
+
+/// A delivery as the admin and tests see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryStatus {
+    pub id: String,
+    pub conversation_id: i64,
+    pub attempts: u32,
+    pub delivered: bool,
+    pub failed: bool,
+    pub last_error: Option<String>,
+}
+
+/// A conversation with its history, written with the given times (demo data, imports).
+#[derive(Debug, Clone)]
+pub struct ImportedConversation {
+    pub handoff: IntakeHandoff,
+    pub escalated_at: DateTime<Utc>,
+    /// Who claimed it and when.
+    pub claimed: Option<(i64, DateTime<Utc>)>,
+    /// Replies of the claiming agent, after the claim.
+    pub agent_replies: Vec<(DateTime<Utc>, String)>,
+    /// Customer messages after the handoff.
+    pub customer_follow_ups: Vec<(DateTime<Utc>, String)>,
+    pub final_status: ConversationStatus,
+}
+
+pub trait Store: Send + Sync + 'static {
+    // --- change feed -------------------------------------------------------------------
+    /// The newest cursor; 0 on an empty feed.
+    fn head_cursor(&self) -> i64;
+    /// Fails with `CursorExpired` when records after `after` were already pruned.
+    fn check_cursor(&self, after: i64) -> ServiceResult<()>;
+    fn changes_after(&self, after: i64, limit: u32) -> ServiceResult<FeedPage>;
+    /// Records committed from now on, in cursor order.
+    fn subscribe(&self) -> broadcast::Receiver<FeedRecord>;
+    /// Deletes all but the newest `keep` records; returns how many went.
+    fn prune_changes(&self, keep: u64) -> ServiceResult<u64>;
+
+    // --- reads -------------------------------------------------------------------------
+    fn list_conversations(
+        &self,
+        status: Option<ConversationStatus>,
+        after: i64,
+        limit: u32,
+    ) -> ServiceResult<ConversationsPage>;
+    fn conversation(&self, id: i64) -> ServiceResult<Conversation>;
+    fn messages(&self, id: i64, after: i64, limit: u32) -> ServiceResult<MessagesPage>;
+    fn agents(&self) -> ServiceResult<Vec<Agent>>;
+    fn agent(&self, id: i64) -> ServiceResult<Agent>;
+    fn queue_stats(&self) -> ServiceResult<QueueStats>;
+
+    // --- agent commands ----------------------------------------------------------------
+    /// The agent a bearer token belongs to, if it is valid and not revoked.
+    fn authenticate(&self, token: &str) -> ServiceResult<Option<AgentRef>>;
+    fn claim(&self, id: i64, agent: &AgentRef) -> ServiceResult<Conversation>;
+    fn release(&self, id: i64, agent: &AgentRef) -> ServiceResult<Conversation>;
+    fn resolve(&self, id: i64, agent: &AgentRef, outcome: ResolveOutcome) -> ServiceResult<Conversation>;
+    fn transfer(&self, id: i64, agent: &AgentRef, to_agent: i64) -> ServiceResult<Conversation>;
+    fn post_agent_message(
+        &self,
+        id: i64,
+        agent: &AgentRef,
+        idempotency_key: Option<&str>,
+        body: &PostMessage,
+    ) -> ServiceResult<PostedMessage>;
+    fn set_presence(&self, agent: &AgentRef, presence: Presence) -> ServiceResult<Agent>;
+    /// Posts the estimated-wait notice to the customer. With `only_if_due`, posts only if the
+    /// conversation still waits and got no notice since its escalation; returns `None` otherwise.
+    fn post_wait_notice(&self, id: i64, only_if_due: bool) -> ServiceResult<Option<Message>>;
+    /// Waiting conversations escalated at or before `cutoff` that got no wait notice yet.
+    fn overdue_waiting(&self, cutoff: DateTime<Utc>) -> ServiceResult<Vec<i64>>;
+
+    // --- bot side ----------------------------------------------------------------------
+    fn intake_handoff(&self, handoff: &IntakeHandoff) -> ServiceResult<IntakeHandoffResult>;
+    fn intake_message(&self, external_id: &str, message: &IntakeMessage) -> ServiceResult<Message>;
+    fn import_conversation(&self, conversation: &ImportedConversation) -> ServiceResult<Conversation>;
+
+    // --- outbound webhook outbox -------------------------------------------------------
+    /// Woken whenever a delivery is enqueued.
+    fn deliveries_enqueued(&self) -> Arc<Notify>;
+    /// Due deliveries, oldest first, at most one per conversation so each conversation's
+    /// replies reach the platform in order.
+    fn due_deliveries(&self, now: DateTime<Utc>, limit: u32) -> ServiceResult<Vec<DueDelivery>>;
+    fn record_delivery_attempt(&self, id: &str, attempt: &DeliveryAttempt) -> ServiceResult<()>;
+    /// When the next open delivery falls due, if any.
+    fn next_delivery_at(&self) -> ServiceResult<Option<DateTime<Utc>>>;
+    fn deliveries(&self) -> ServiceResult<Vec<DeliveryStatus>>;
+
+    // --- administration ----------------------------------------------------------------
+    /// Creates the agent and its first token.
+    fn add_agent(&self, name: &str) -> ServiceResult<IssuedToken>;
+    /// A fresh token for an existing agent, created if missing (demo sign-in).
+    fn issue_token(&self, name: &str) -> ServiceResult<IssuedToken>;
+    fn list_agents(&self) -> ServiceResult<Vec<AgentRecord>>;
+    /// Revokes the agent and all of its tokens.
+    fn revoke_agent(&self, name: &str) -> ServiceResult<()>;
+    /// Whether the store holds no conversation yet.
+    fn is_empty(&self) -> ServiceResult<bool>;
+}
