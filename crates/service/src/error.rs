@@ -73,9 +73,7 @@ impl ServiceError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            Self::BadRequest { code, .. }
-            | Self::Unprocessable { code, .. }
-            | Self::Conflict { code, .. } => code,
+            Self::BadRequest { code, .. } | Self::Unprocessable { code, .. } | Self::Conflict { code, .. } => code,
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
@@ -89,9 +87,9 @@ impl ServiceError {
 
     pub fn body(&self) -> ErrorBody {
         let message = match self {
-            Self::CursorExpired { .. } | Self::CursorAhead { .. } => format!(
-                "{self}. Resync: list GET /v1/conversations, then follow the feed from its head_cursor."
-            ),
+            Self::CursorExpired { .. } | Self::CursorAhead { .. } => {
+                format!("{self}. Resync: list GET /v1/conversations, then follow the feed from its head_cursor.")
+            }
             // Internal details go to the log, not to the client.
             Self::Database(_) | Self::Internal(_) => {
                 "the service hit an internal error; the change was not applied, try again".into()

@@ -132,15 +132,16 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let mut config = ServiceConfig::new(db_path, args.addr);
     config.intake_secret = intake_secret.clone().map(String::into_bytes);
     if let Some(url) = args.webhook_url.clone().filter(|u| !u.is_empty()) {
-        let secret = args.webhook_secret.clone().or(intake_secret.clone()).context(
-            "--webhook-url needs a signing secret: set HANDOFF_WEBHOOK_SECRET or HANDOFF_INTAKE_SECRET",
-        )?;
+        let secret = args
+            .webhook_secret
+            .clone()
+            .or(intake_secret.clone())
+            .context("--webhook-url needs a signing secret: set HANDOFF_WEBHOOK_SECRET or HANDOFF_INTAKE_SECRET")?;
         let mut webhook = WebhookConfig::new(url, Arc::from(secret.into_bytes()));
         webhook.retry_base = seconds(args.webhook_retry_base, "--webhook-retry-base")?;
         config.webhook = Some(webhook);
     }
-    config.wait_notice_after =
-        Some(seconds(args.wait_notice_after, "--wait-notice-after")?).filter(|d| !d.is_zero());
+    config.wait_notice_after = Some(seconds(args.wait_notice_after, "--wait-notice-after")?).filter(|d| !d.is_zero());
     config.heartbeat = seconds(args.heartbeat, "--heartbeat")?.max(Duration::from_millis(100));
     config.feed_retention = args.feed_retention;
     config.seed_demo = args.demo;

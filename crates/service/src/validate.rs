@@ -14,10 +14,7 @@ pub fn message_text(text: &str) -> ServiceResult<()> {
     if text.len() > MAX_TEXT_BYTES {
         return Err(ServiceError::unprocessable(
             "text_too_long",
-            format!(
-                "the message text is {} bytes; at most {MAX_TEXT_BYTES} bytes are accepted",
-                text.len()
-            ),
+            format!("the message text is {} bytes; at most {MAX_TEXT_BYTES} bytes are accepted", text.len()),
         ));
     }
     Ok(())

@@ -41,10 +41,7 @@ fn page_json(after: i64, page: &FeedPage) -> String {
         out.push_str(&record.json);
     }
     let next_after = page.records.last().map_or(after, |r| r.cursor);
-    out.push_str(&format!(
-        "],\"next_after\":{next_after},\"head\":{},\"has_more\":{}}}",
-        page.head, page.has_more
-    ));
+    out.push_str(&format!("],\"next_after\":{next_after},\"head\":{},\"has_more\":{}}}", page.head, page.has_more));
     out
 }
 

@@ -16,19 +16,11 @@ use crate::error::{ServiceError, ServiceResult};
 /// Verifies the HMAC signature over the raw body before anything is parsed or stored.
 fn verify(state: &AppState, headers: &HeaderMap, body: &[u8]) -> ServiceResult<()> {
     let secret = state.intake_secret.as_ref().ok_or_else(|| {
-        ServiceError::Unavailable(
-            "intake is disabled: start handoff-service with HANDOFF_INTAKE_SECRET set".into(),
-        )
+        ServiceError::Unavailable("intake is disabled: start handoff-service with HANDOFF_INTAKE_SECRET set".into())
     })?;
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    signing::verify(
-        secret,
-        header(TIMESTAMP_HEADER),
-        header(SIGNATURE_HEADER),
-        body,
-        chrono::Utc::now().timestamp(),
-    )
-    .map_err(|e| ServiceError::Unauthorized(format!("intake signature refused: {e}")))
+    signing::verify(secret, header(TIMESTAMP_HEADER), header(SIGNATURE_HEADER), body, chrono::Utc::now().timestamp())
+        .map_err(|e| ServiceError::Unauthorized(format!("intake signature refused: {e}")))
 }
 
 /// Escalate a conversation with its transcript so far. The same `external_id` never makes a

@@ -108,10 +108,7 @@ pub fn router(state: AppState) -> Router {
         .route("/changes/stream", get(feed::stream_changes))
         .route("/conversations", get(conversations::list_conversations))
         .route("/conversations/{id}", get(conversations::get_conversation))
-        .route(
-            "/conversations/{id}/messages",
-            get(conversations::list_messages).post(conversations::post_message),
-        )
+        .route("/conversations/{id}/messages", get(conversations::list_messages).post(conversations::post_message))
         .route("/conversations/{id}/claim", post(conversations::claim))
         .route("/conversations/{id}/release", post(conversations::release))
         .route("/conversations/{id}/resolve", post(conversations::resolve))
@@ -129,9 +126,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(CatchPanicLayer::custom(|_| {
-            ServiceError::Internal("a request handler panicked".into()).into_response()
-        }))
+        .layer(CatchPanicLayer::custom(|_| ServiceError::Internal("a request handler panicked".into()).into_response()))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -141,8 +136,8 @@ async fn not_found() -> ServiceError {
 }
 
 async fn method_not_allowed() -> Response {
-    let mut response = ServiceError::bad_request("method_not_allowed", "this route does not take that method")
-        .into_response();
+    let mut response =
+        ServiceError::bad_request("method_not_allowed", "this route does not take that method").into_response();
     *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
     response
 }

@@ -41,23 +41,14 @@ pub static SCENARIOS: &[Scenario] = &[
         summary: Some("Pro plan customer wants to switch from monthly to annual billing."),
         topic: "Annual billing",
         transcript: &[
-            (
-                Role::Customer,
-                "Hi! Can I pay yearly instead of monthly? I'm on the Pro plan at $49/month.",
-            ),
+            (Role::Customer, "Hi! Can I pay yearly instead of monthly? I'm on the Pro plan at $49/month."),
             (
                 Role::Bot,
                 "Great question! You can compare plans and billing periods here: \
                  https://help.example.com/billing/plans. Is there anything else I can help with?",
             ),
-            (
-                Role::Customer,
-                "I read that, it doesn't say what happens to the month I already paid for.",
-            ),
-            (
-                Role::Bot,
-                "I'm sorry, I couldn't find an answer to that. Could you rephrase your question?",
-            ),
+            (Role::Customer, "I read that, it doesn't say what happens to the month I already paid for."),
+            (Role::Bot, "I'm sorry, I couldn't find an answer to that. Could you rephrase your question?"),
             (Role::Customer, "human"),
             (Role::Bot, "No problem — I'm connecting you with a human expert now."),
         ],
@@ -88,10 +79,7 @@ pub static SCENARIOS: &[Scenario] = &[
         summary: Some("Refund for returned order #A-20931 ($129.00) not received after 3 weeks."),
         topic: "Refund",
         transcript: &[
-            (
-                Role::Customer,
-                "I returned order #A-20931 three weeks ago and still haven't got my $129.00 back.",
-            ),
+            (Role::Customer, "I returned order #A-20931 three weeks ago and still haven't got my $129.00 back."),
             (
                 Role::Bot,
                 "I'm sorry to hear that! Refunds usually take 5–10 business days after we receive \
@@ -109,15 +97,9 @@ pub static SCENARIOS: &[Scenario] = &[
                 "I literally just gave it to you. #A-20931. This is terrible, I returned it three \
                  weeks ago and still nothing.",
             ),
-            (
-                Role::Bot,
-                "You're right, and I apologise. I'm connecting you with a human expert now.",
-            ),
+            (Role::Bot, "You're right, and I apologise. I'm connecting you with a human expert now."),
         ],
-        follow_ups: &[
-            "It was paid with a Visa ending in 4417 if that helps.",
-            "Anyone?",
-        ],
+        follow_ups: &["It was paid with a Visa ending in 4417 if that helps.", "Anyone?"],
         agent_replies: &[
             "Hi Marcus, I'm really sorry — your return was received on March 2nd but the refund \
              got stuck in a manual review queue.",
@@ -137,9 +119,7 @@ pub static SCENARIOS: &[Scenario] = &[
         reason: HandoffReason::ExplicitRequest,
         trigger: "asked: Can I talk to a human please",
         priority: Priority::High,
-        summary: Some(
-            "New phone, authenticator app lost, no backup codes; sole admin needs 2FA reset.",
-        ),
+        summary: Some("New phone, authenticator app lost, no backup codes; sole admin needs 2FA reset."),
         topic: "2FA reset",
         transcript: &[
             (
@@ -153,10 +133,7 @@ pub static SCENARIOS: &[Scenario] = &[
                  https://help.example.com/security/backup-codes",
             ),
             (Role::Customer, "I never saved backup codes."),
-            (
-                Role::Bot,
-                "Without backup codes, you can ask your workspace admin to reset 2FA for you.",
-            ),
+            (Role::Bot, "Without backup codes, you can ask your workspace admin to reset 2FA for you."),
             (Role::Customer, "I AM the admin. It's just me. Can I talk to a human please"),
             (
                 Role::Bot,
@@ -189,19 +166,13 @@ pub static SCENARIOS: &[Scenario] = &[
         summary: Some("Order #A-31877 stuck 'in transit' for 12 days; it's a birthday present."),
         topic: "Shipping delay",
         transcript: &[
-            (
-                Role::Customer,
-                "My order #A-31877 has been 'in transit' for 12 days. It was supposed to take 3–5.",
-            ),
+            (Role::Customer, "My order #A-31877 has been 'in transit' for 12 days. It was supposed to take 3–5."),
             (
                 Role::Bot,
                 "Sorry for the delay! You can track your parcel here: \
                  https://track.example.com/A-31877",
             ),
-            (
-                Role::Customer,
-                "Yes, that's where it says in transit. Last scan was in Memphis on the 4th.",
-            ),
+            (Role::Customer, "Yes, that's where it says in transit. Last scan was in Memphis on the 4th."),
             (
                 Role::Bot,
                 "Carriers sometimes don't scan every stop. If there's no update within 14 days we \
@@ -210,9 +181,7 @@ pub static SCENARIOS: &[Scenario] = &[
             (Role::Customer, "human"),
             (Role::Bot, "Sure — I'm connecting you with a human expert now."),
         ],
-        follow_ups: &[
-            "It's a birthday present so I'd rather not wait another 2 weeks.",
-        ],
+        follow_ups: &["It's a birthday present so I'd rather not wait another 2 weeks."],
         agent_replies: &[
             "Hi Grace, sorry about this! I've opened a trace with the carrier for #A-31877, and \
              since it's a birthday present I've also shipped a replacement by express — 2 business \
@@ -232,9 +201,7 @@ pub static SCENARIOS: &[Scenario] = &[
         reason: HandoffReason::Sentiment,
         trigger: "said: It arrived smashed. Absolutely useless.",
         priority: Priority::High,
-        summary: Some(
-            "Blender jar from order 558731 ($89.00) arrived broken; won't wait 7-day review.",
-        ),
+        summary: Some("Blender jar from order 558731 ($89.00) arrived broken; won't wait 7-day review."),
         topic: "Damaged item",
         transcript: &[
             (
@@ -256,9 +223,7 @@ pub static SCENARIOS: &[Scenario] = &[
             ),
             (Role::Bot, "That's completely fair. I'm connecting you with a human expert now."),
         ],
-        follow_ups: &[
-            "Do I need to send the broken one back? I'd rather not ship broken glass.",
-        ],
+        follow_ups: &["Do I need to send the broken one back? I'd rather not ship broken glass."],
         agent_replies: &[
             "Hi Ben, I'm so sorry it arrived like that — the photos say it all, no review needed.",
             "A replacement for order 558731 ships today by express. Please don't send the broken \
@@ -301,9 +266,7 @@ pub static SCENARIOS: &[Scenario] = &[
                  to a colleague who will reply by email.",
             ),
         ],
-        follow_ups: &[
-            "Small addition: our VAT ID is DE123456789, please include it on the annual invoice.",
-        ],
+        follow_ups: &["Small addition: our VAT ID is DE123456789, please include it on the annual invoice."],
         agent_replies: &[
             "Hallo Zoë, thanks for your patience! Annual billing on Business is 2 months free — \
              $1,990/year instead of $2,388, roughly 17% off.",
@@ -338,10 +301,7 @@ pub static SCENARIOS: &[Scenario] = &[
                  final charge, and the pending one drops off in a few days.",
             ),
             (Role::Customer, "They are both posted, not pending. My bank confirmed."),
-            (
-                Role::Bot,
-                "Thanks for checking. You can view your invoices in Settings → Billing → Invoices.",
-            ),
+            (Role::Bot, "Thanks for checking. You can view your invoices in Settings → Billing → Invoices."),
             (
                 Role::Customer,
                 "There is ONE invoice there and TWO charges on my card. You charged me twice, this \
@@ -349,10 +309,7 @@ pub static SCENARIOS: &[Scenario] = &[
             ),
             (Role::Bot, "I understand, and I'm sorry. I'm connecting you with a human expert now."),
         ],
-        follow_ups: &[
-            "Card ends in 0931.",
-            "I want the extra $49 back today, not in two weeks.",
-        ],
+        follow_ups: &["Card ends in 0931.", "I want the extra $49 back today, not in two weeks."],
         agent_replies: &[
             "Hi Sofia, I'm really sorry — our payment provider retried a charge that had already \
              succeeded. You're right, you were charged twice.",
@@ -372,9 +329,7 @@ pub static SCENARIOS: &[Scenario] = &[
         reason: HandoffReason::ExplicitRequest,
         trigger: "asked: I want to speak to a person",
         priority: Priority::Normal,
-        summary: Some(
-            "Pro plan auto-renewed yesterday ($490.00); wants a refund, meant to cancel.",
-        ),
+        summary: Some("Pro plan auto-renewed yesterday ($490.00); wants a refund, meant to cancel."),
         topic: "Refund",
         transcript: &[
             (
@@ -387,10 +342,7 @@ pub static SCENARIOS: &[Scenario] = &[
                 "I'm sorry about the surprise! You can cancel your subscription anytime in \
                  Settings → Billing. Here's how: https://help.example.com/billing/cancel",
             ),
-            (
-                Role::Customer,
-                "I know how to cancel. I'm asking about the refund for the $490.00 charge.",
-            ),
+            (Role::Customer, "I know how to cancel. I'm asking about the refund for the $490.00 charge."),
             (
                 Role::Bot,
                 "Refunds are handled according to our refund policy: \
@@ -399,9 +351,7 @@ pub static SCENARIOS: &[Scenario] = &[
             (Role::Customer, "I want to speak to a person, please."),
             (Role::Bot, "Of course. I'm handing this over to a member of our billing team."),
         ],
-        follow_ups: &[
-            "I haven't used the account since the renewal, you can check.",
-        ],
+        follow_ups: &["I haven't used the account since the renewal, you can check."],
         agent_replies: &[
             "Hi Mai, thanks for your patience. Since the renewal was yesterday and there's been no \
              activity since, you're well within our 14-day refund window.",
@@ -421,9 +371,7 @@ pub static SCENARIOS: &[Scenario] = &[
         reason: HandoffReason::Workflow,
         trigger: "workflow: billing dispute",
         priority: Priority::High,
-        summary: Some(
-            "Downgraded Business → Pro on the 1st but charged $199.00 instead of $49.00.",
-        ),
+        summary: Some("Downgraded Business → Pro on the 1st but charged $199.00 instead of $49.00."),
         topic: "Wrong charge",
         transcript: &[
             (
@@ -436,10 +384,7 @@ pub static SCENARIOS: &[Scenario] = &[
                 "Thanks, Arjun. Plan changes take effect at the start of your next billing cycle. \
                  When does your cycle start?",
             ),
-            (
-                Role::Customer,
-                "On the 5th. I downgraded on the 1st, so the 5th should have been $49.",
-            ),
+            (Role::Customer, "On the 5th. I downgraded on the 1st, so the 5th should have been $49."),
             (
                 Role::Bot,
                 "Thanks for the details. Billing disputes are handled by our billing team; I've \
@@ -465,9 +410,7 @@ pub static SCENARIOS: &[Scenario] = &[
         reason: HandoffReason::ExplicitRequest,
         trigger: "asked: can a real person do it for me pls",
         priority: Priority::Normal,
-        summary: Some(
-            "Starter customer asking how to switch to annual billing and whether it's cheaper.",
-        ),
+        summary: Some("Starter customer asking how to switch to annual billing and whether it's cheaper."),
         topic: "Annual billing",
         transcript: &[
             (Role::Customer, "hola! how do i swich my plan to anual billing?? is ther a discount"),
@@ -476,10 +419,7 @@ pub static SCENARIOS: &[Scenario] = &[
                 "Hi José! You can change your billing period in Settings → Billing. Here's a \
                  guide: https://help.example.com/billing/change-period",
             ),
-            (
-                Role::Customer,
-                "i only use the app on my phone, i dont see settings > billing anywhere 😕",
-            ),
+            (Role::Customer, "i only use the app on my phone, i dont see settings > billing anywhere 😕"),
             (
                 Role::Bot,
                 "Billing settings are available in the web app at app.example.com. Would you like \
@@ -519,10 +459,7 @@ pub static SCENARIOS: &[Scenario] = &[
                  email on your account.",
             ),
             (Role::Customer, "Checked spam. It's aisha.bello@example.org, same one I always use."),
-            (
-                Role::Bot,
-                "Reset emails can take up to 10 minutes. Would you like me to send another one?",
-            ),
+            (Role::Bot, "Reset emails can take up to 10 minutes. Would you like me to send another one?"),
             (
                 Role::Customer,
                 "I've been locked out for two days, this is unacceptable. Our whole team is \
@@ -534,10 +471,7 @@ pub static SCENARIOS: &[Scenario] = &[
                  now.",
             ),
         ],
-        follow_ups: &[
-            "Still nothing in my inbox.",
-            "Please hurry, payroll approvals are due today.",
-        ],
+        follow_ups: &["Still nothing in my inbox.", "Please hurry, payroll approvals are due today."],
         agent_replies: &[
             "Hi Aisha, I'm so sorry about this. Your address had landed on our email provider's \
              suppression list after a bounce last month, so our emails were silently dropped.",
@@ -578,9 +512,7 @@ pub static SCENARIOS: &[Scenario] = &[
             (Role::Customer, "Can someone from your team help me with this?"),
             (Role::Bot, "Absolutely — I'm connecting you with a human expert now."),
         ],
-        follow_ups: &[
-            "We'd like to downgrade at the end of this billing cycle, not immediately.",
-        ],
+        follow_ups: &["We'd like to downgrade at the end of this billing cycle, not immediately."],
         agent_replies: &[
             "Hi Ingrid! Nothing is lost on a downgrade: all conversation history stays, and your \
              12 reports are kept — you can view all of them, you just can't create more than 5.",
@@ -648,9 +580,7 @@ pub static SCENARIOS: &[Scenario] = &[
         reason: HandoffReason::Vip,
         trigger: "VIP account (ARR $48,000)",
         priority: Priority::High,
-        summary: Some(
-            "VIP (ARR $48,000) wants yearly pricing and one invoice for 20 Business workspaces.",
-        ),
+        summary: Some("VIP (ARR $48,000) wants yearly pricing and one invoice for 20 Business workspaces."),
         topic: "Annual billing",
         transcript: &[
             (
@@ -711,10 +641,7 @@ pub static SCENARIOS: &[Scenario] = &[
                 "Hi Pierre! You can add a VAT number in Settings → Billing → Company details. It \
                  will appear on future invoices.",
             ),
-            (
-                Role::Customer,
-                "I added it now, but I need INV-2024-0912 corrected too, it's for last quarter.",
-            ),
+            (Role::Customer, "I added it now, but I need INV-2024-0912 corrected too, it's for last quarter."),
             (
                 Role::Bot,
                 "Corrections to past invoices are done by our billing team. I've opened a request \
@@ -782,26 +709,18 @@ pub static SCENARIOS: &[Scenario] = &[
         summary: None,
         topic: "Invoice copies",
         transcript: &[
-            (
-                Role::Customer,
-                "I need copies of all our invoices for the last 12 months for an audit.",
-            ),
+            (Role::Customer, "I need copies of all our invoices for the last 12 months for an audit."),
             (Role::Bot, "You can download invoices in Settings → Billing → Invoices."),
             (
                 Role::Customer,
                 "It only shows the last 6. And I need them as one PDF or a zip, the auditors want \
                  12 months.",
             ),
-            (
-                Role::Bot,
-                "I'm sorry, I don't have a way to do that. Would you like to see our billing FAQ?",
-            ),
+            (Role::Bot, "I'm sorry, I don't have a way to do that. Would you like to see our billing FAQ?"),
             (Role::Customer, "talk to agent"),
             (Role::Bot, "Sure! I'm connecting you with a human expert now."),
         ],
-        follow_ups: &[
-            "Billing email is finance@example.com, please send it there.",
-        ],
+        follow_ups: &["Billing email is finance@example.com, please send it there."],
         agent_replies: &[
             "Hi Noah! I've put all 12 invoices from April to March into a single zip and sent it \
              to finance@example.com.",
@@ -820,20 +739,12 @@ pub static SCENARIOS: &[Scenario] = &[
         reason: HandoffReason::ExplicitRequest,
         trigger: "asked: Can I talk to someone from billing?",
         priority: Priority::Normal,
-        summary: Some(
-            "Pro customer asks if paying for a full year is cheaper; just renewed monthly.",
-        ),
+        summary: Some("Pro customer asks if paying for a full year is cheaper; just renewed monthly."),
         topic: "Annual billing",
         transcript: &[
             (Role::Customer, "Hej! Is it cheaper if I pay for the whole year at once?"),
-            (
-                Role::Bot,
-                "Hi Åsa! We offer monthly and annual billing. Which plan are you currently on?",
-            ),
-            (
-                Role::Customer,
-                "Pro. I just renewed on the 3rd, so I don't want to lose what I paid.",
-            ),
+            (Role::Bot, "Hi Åsa! We offer monthly and annual billing. Which plan are you currently on?"),
+            (Role::Customer, "Pro. I just renewed on the 3rd, so I don't want to lose what I paid."),
             (
                 Role::Bot,
                 "You can find details about plan changes here: \
@@ -869,10 +780,7 @@ pub static SCENARIOS: &[Scenario] = &[
         topic: "Login error",
         transcript: &[
             (Role::Customer, "Trying to log in and I get this error page, copying it exactly:"),
-            (
-                Role::Customer,
-                "<b>Error 500</b> Something went wrong <script>alert('x')</script> ref=LGN-7781",
-            ),
+            (Role::Customer, "<b>Error 500</b> Something went wrong <script>alert('x')</script> ref=LGN-7781"),
             (Role::Bot, "Thanks for sending that. Could you tell me which browser you're using?"),
             (
                 Role::Customer,
@@ -908,9 +816,7 @@ pub static SCENARIOS: &[Scenario] = &[
         reason: HandoffReason::Workflow,
         trigger: "workflow: enterprise contract inquiry",
         priority: Priority::High,
-        summary: Some(
-            "300-seat Enterprise prospect: MSA redlines, EU data residency, DPA before pilot.",
-        ),
+        summary: Some("300-seat Enterprise prospect: MSA redlines, EU data residency, DPA before pilot."),
         topic: "Enterprise contract",
         transcript: &[
             (
@@ -981,10 +887,7 @@ pub static SCENARIOS: &[Scenario] = &[
                  upgrade the shipping.",
             ),
         ],
-        follow_ups: &[
-            "Delivery address is the same as on the order, São Paulo.",
-            "🙏🙏",
-        ],
+        follow_ups: &["Delivery address is the same as on the order, São Paulo.", "🙏🙏"],
         agent_replies: &[
             "Oi Rafael! Good news: I've upgraded order 560017 to express shipping free of charge, \
              and the warehouse is packing it tonight.",
@@ -1003,9 +906,7 @@ pub static SCENARIOS: &[Scenario] = &[
         reason: HandoffReason::Sentiment,
         trigger: "said: This is ridiculous, I've tried three times and the button does nothing",
         priority: Priority::High,
-        summary: Some(
-            "Wants annual billing but the 'Pay annually' button is greyed out; frustrated.",
-        ),
+        summary: Some("Wants annual billing but the 'Pay annually' button is greyed out; frustrated."),
         topic: "Annual billing",
         transcript: &[
             (
@@ -1019,10 +920,7 @@ pub static SCENARIOS: &[Scenario] = &[
                  https://help.example.com/troubleshooting/cache",
             ),
             (Role::Customer, "Did that. Different browser too."),
-            (
-                Role::Bot,
-                "Thanks for trying. Could you check that you're logged in as the workspace owner?",
-            ),
+            (Role::Bot, "Thanks for trying. Could you check that you're logged in as the workspace owner?"),
             (
                 Role::Customer,
                 "This is ridiculous, I've tried three times and the button does nothing. I'm \
@@ -1055,9 +953,7 @@ pub static SCENARIOS: &[Scenario] = &[
         reason: HandoffReason::Vip,
         trigger: "VIP account (ARR $96,000)",
         priority: Priority::High,
-        summary: Some(
-            "VIP: Okta SAML SSO fails with 'Invalid audience restriction'; rollout Monday.",
-        ),
+        summary: Some("VIP: Okta SAML SSO fails with 'Invalid audience restriction'; rollout Monday."),
         topic: "SSO setup",
         transcript: &[
             (
@@ -1081,9 +977,7 @@ pub static SCENARIOS: &[Scenario] = &[
                  identity specialists now.",
             ),
         ],
-        follow_ups: &[
-            "We're rolling out to 250 agents on Monday, so this is kind of urgent.",
-        ],
+        follow_ups: &["We're rolling out to 250 agents on Monday, so this is kind of urgent."],
         agent_replies: &[
             "Hi Daniel, thanks for the screenshots. The guide had an outdated Entity ID — it \
              should include your workspace slug: https://app.example.com/saml/park-labs/metadata. \
@@ -1164,9 +1058,7 @@ pub static SCENARIOS: &[Scenario] = &[
                  manager now.",
             ),
         ],
-        follow_ups: &[
-            "Also, please share the root-cause analysis once it's final.",
-        ],
+        follow_ups: &["Also, please share the root-cause analysis once it's final."],
         agent_replies: &[
             "Hi Rebecca, I'm sorry again about 3 March. 2h40m of downtime puts March at 99.64% \
              uptime, below the 99.9% commitment.",
@@ -1292,10 +1184,7 @@ pub static SCENARIOS: &[Scenario] = &[
                 "I'd still prefer a call. Can someone call me at +1-555-0143, ideally after 3pm \
                  Eastern?",
             ),
-            (
-                Role::Bot,
-                "Sure. I've requested a callback for you and a colleague will confirm the time.",
-            ),
+            (Role::Bot, "Sure. I've requested a callback for you and a colleague will confirm the time."),
         ],
         follow_ups: &["Tomorrow works too, any time after 3pm Eastern."],
         agent_replies: &[
@@ -1316,9 +1205,7 @@ pub static SCENARIOS: &[Scenario] = &[
         reason: HandoffReason::Sentiment,
         trigger: "said: Nobody told me about £38 in customs fees, I'm furious",
         priority: Priority::High,
-        summary: Some(
-            "Charged £38.20 import fees on order #A-32240 though checkout said duties included.",
-        ),
+        summary: Some("Charged £38.20 import fees on order #A-32240 though checkout said duties included."),
         topic: "Customs fees",
         transcript: &[
             (
@@ -1333,19 +1220,14 @@ pub static SCENARIOS: &[Scenario] = &[
             ),
             (Role::Customer, "Your checkout said 'duties included'. I have a screenshot."),
             (Role::Bot, "Thanks. Could you share the order number?"),
-            (
-                Role::Customer,
-                "#A-32240, I already said. Nobody told me about £38 in customs fees, I'm furious.",
-            ),
+            (Role::Customer, "#A-32240, I already said. Nobody told me about £38 in customs fees, I'm furious."),
             (
                 Role::Bot,
                 "I'm sorry — that shouldn't happen when duties are included. I'm bringing in a \
                  human expert now.",
             ),
         ],
-        follow_ups: &[
-            "Should I pay it and get reimbursed, or refuse the delivery?",
-        ],
+        follow_ups: &["Should I pay it and get reimbursed, or refuse the delivery?"],
         agent_replies: &[
             "Hi Emily, you're absolutely right — UK orders are meant to ship duties-paid, and the \
              carrier billed you by mistake.",
@@ -1382,9 +1264,7 @@ pub static SCENARIOS: &[Scenario] = &[
             (Role::Customer, "agent"),
             (Role::Bot, "Got it — I'm connecting you with a human expert now."),
         ],
-        follow_ups: &[
-            "the pricing page only shows the monthly number on mobile fyi",
-        ],
+        follow_ups: &["the pricing page only shows the monthly number on mobile fyi"],
         agent_replies: &[
             "Hi Liam! Starter is $19/month, or $190/year if you pay annually — that's 2 months \
              free, about 17% cheaper.",
@@ -1404,15 +1284,10 @@ pub static SCENARIOS: &[Scenario] = &[
         reason: HandoffReason::ExplicitRequest,
         trigger: "asked: Just let me talk to someone who can cancel it",
         priority: Priority::Normal,
-        summary: Some(
-            "Wants to cancel Starter subscription (too expensive); declined retention offers.",
-        ),
+        summary: Some("Wants to cancel Starter subscription (too expensive); declined retention offers."),
         topic: "Cancellation",
         transcript: &[
-            (
-                Role::Customer,
-                "I want to cancel my subscription. It's too expensive for what I use.",
-            ),
+            (Role::Customer, "I want to cancel my subscription. It's too expensive for what I use."),
             (
                 Role::Bot,
                 "I'm sorry to hear that! Did you know you can pause your subscription for up to 3 \
@@ -1466,10 +1341,7 @@ pub static SCENARIOS: &[Scenario] = &[
                  involved right away.",
             ),
         ],
-        follow_ups: &[
-            "The invoice was INV-2024-0044.",
-            "Our finance team needs this closed before month end.",
-        ],
+        follow_ups: &["The invoice was INV-2024-0044.", "Our finance team needs this closed before month end."],
         agent_replies: &[
             "Hi Olivia, thanks for explaining — and sorry nobody reached out to schedule the \
              sessions. That's on us.",
@@ -1533,9 +1405,7 @@ pub static SCENARIOS: &[Scenario] = &[
         reason: HandoffReason::Workflow,
         trigger: "workflow: plan change mid-cycle",
         priority: Priority::Normal,
-        summary: Some(
-            "Thought she bought annual Pro; billed monthly twice, wants payments credited.",
-        ),
+        summary: Some("Thought she bought annual Pro; billed monthly twice, wants payments credited."),
         topic: "Annual billing",
         transcript: &[
             (
@@ -1561,9 +1431,7 @@ pub static SCENARIOS: &[Scenario] = &[
                  our billing team now.",
             ),
         ],
-        follow_ups: &[
-            "Just to be clear, I don't want to be charged the full year on top of what I paid.",
-        ],
+        follow_ups: &["Just to be clear, I don't want to be charged the full year on top of what I paid."],
         agent_replies: &[
             "Hi Fatima, thanks for flagging this! Annual billing is 2 months free — $490/year \
              instead of $588, about 17% off.",
@@ -1584,9 +1452,7 @@ pub static SCENARIOS: &[Scenario] = &[
         reason: HandoffReason::Vip,
         trigger: "VIP account (ARR $64,000)",
         priority: Priority::Urgent,
-        summary: Some(
-            "VIP sole admin locked out after security key firmware update; 40 users blocked.",
-        ),
+        summary: Some("VIP sole admin locked out after security key firmware update; 40 users blocked."),
         topic: "2FA reset",
         transcript: &[
             (
@@ -1673,15 +1539,10 @@ pub static SCENARIOS: &[Scenario] = &[
         reason: HandoffReason::ExplicitRequest,
         trigger: "asked: I need a person to confirm this in writing",
         priority: Priority::Normal,
-        summary: Some(
-            "Wants full deletion incl. mailing list (GDPR erasure), confirmed in writing.",
-        ),
+        summary: Some("Wants full deletion incl. mailing list (GDPR erasure), confirmed in writing."),
         topic: "GDPR deletion",
         transcript: &[
-            (
-                Role::Customer,
-                "Please delete my account and all my data. I don't want anything kept.",
-            ),
+            (Role::Customer, "Please delete my account and all my data. I don't want anything kept."),
             (
                 Role::Bot,
                 "I'm sorry to see you go! You can delete your account in Settings → Account → \
@@ -1724,9 +1585,7 @@ pub static SCENARIOS: &[Scenario] = &[
         reason: HandoffReason::Other,
         trigger: "low bot confidence (0.31)",
         priority: Priority::Normal,
-        summary: Some(
-            "Agency with 8 Business workspaces asks about a 12-month commitment discount.",
-        ),
+        summary: Some("Agency with 8 Business workspaces asks about a 12-month commitment discount."),
         topic: "Annual billing",
         transcript: &[
             (
@@ -1750,9 +1609,7 @@ pub static SCENARIOS: &[Scenario] = &[
                  a colleague.",
             ),
         ],
-        follow_ups: &[
-            "If it's easier we can keep the workspaces on separate invoices, one per client.",
-        ],
+        follow_ups: &["If it's easier we can keep the workspaces on separate invoices, one per client."],
         agent_replies: &[
             "Bonjour Chloé! Yes — annual billing is 2 months free per workspace, so each Business \
              workspace is $1,990/year instead of $2,388 (about 17% off).",
@@ -1816,9 +1673,7 @@ pub static SCENARIOS: &[Scenario] = &[
         reason: HandoffReason::Sentiment,
         trigger: "said: Your API is unusable, we're losing orders",
         priority: Priority::Urgent,
-        summary: Some(
-            "Starter plan 60 req/min API limit dropping checkout messages during a sale.",
-        ),
+        summary: Some("Starter plan 60 req/min API limit dropping checkout messages during a sale."),
         topic: "API rate limits",
         transcript: &[
             (

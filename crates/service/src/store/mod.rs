@@ -71,9 +71,14 @@ pub struct DueDelivery {
 pub enum DeliveryAttempt {
     Delivered,
     /// Try again at the given time.
-    Retry { error: String, next_attempt_at: DateTime<Utc> },
+    Retry {
+        error: String,
+        next_attempt_at: DateTime<Utc>,
+    },
     /// Give up: too many attempts.
-    GiveUp { error: String },
+    GiveUp {
+        error: String,
+    },
 }
 
 /// A delivery as the admin and tests see it.

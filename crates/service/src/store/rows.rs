@@ -10,11 +10,9 @@ pub const CONVERSATION_COLUMNS: &str = "c.id, c.external_id, c.channel, c.status
      c.customer_account_value, c.handoff_reason, c.handoff_trigger, c.escalated_at_ms, c.summary, \
      c.topic, c.priority, c.version, c.created_at_ms, c.updated_at_ms, c.last_message_seq";
 
-pub const CONVERSATION_FROM: &str =
-    "FROM conversations c LEFT JOIN agents a ON a.id = c.assignee_id";
+pub const CONVERSATION_FROM: &str = "FROM conversations c LEFT JOIN agents a ON a.id = c.assignee_id";
 
-pub const MESSAGE_COLUMNS: &str =
-    "conversation_id, seq, role, author, text, private, client_id, created_at_ms";
+pub const MESSAGE_COLUMNS: &str = "conversation_id, seq, role, author, text, private, client_id, created_at_ms";
 
 pub fn time_from_ms(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()

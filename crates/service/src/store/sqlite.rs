@@ -244,11 +244,10 @@ fn require_assignee(conn: &Connection, id: i64, agent: &AgentRef, action: &str) 
 }
 
 fn queue_stats(conn: &Connection, now_ms: i64) -> ServiceResult<QueueStats> {
-    let (waiting, oldest): (i64, Option<i64>) = conn.query_row(
-        "SELECT count(*), min(escalated_at_ms) FROM conversations WHERE status = 'waiting'",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (waiting, oldest): (i64, Option<i64>) =
+        conn.query_row("SELECT count(*), min(escalated_at_ms) FROM conversations WHERE status = 'waiting'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     let available_agents: i64 = conn.query_row(
         "SELECT count(*) FROM agents WHERE presence = 'available' AND revoked_at_ms IS NULL",
         [],
@@ -293,15 +292,13 @@ pub fn wait_notice_text(stats: &QueueStats) -> String {
 impl SqliteStore {
     pub fn open(path: &Path, options: StoreOptions) -> Result<Self, OpenError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| OpenError::CreateDir { path: dir.to_path_buf(), source })?;
+            std::fs::create_dir_all(dir).map_err(|source| OpenError::CreateDir { path: dir.to_path_buf(), source })?;
         }
         let open_err = |source| OpenError::Open { path: path.to_path_buf(), source };
         let mut conn = open_connection(path).map_err(open_err)?;
         migrate(&mut conn)?;
-        let head: i64 = conn
-            .query_row("SELECT coalesce(max(cursor), 0) FROM changes", [], |r| r.get(0))
-            .map_err(open_err)?;
+        let head: i64 =
+            conn.query_row("SELECT coalesce(max(cursor), 0) FROM changes", [], |r| r.get(0)).map_err(open_err)?;
         let pruned: i64 = conn
             .query_row("SELECT value FROM meta WHERE key = 'pruned_through'", [], |r| r.get::<_, String>(0))
             .optional()
@@ -515,11 +512,10 @@ impl SqliteStore {
     fn post_wait_notice_in(tx: &mut Tx, id: i64, only_if_due: bool) -> ServiceResult<Option<Message>> {
         let (status, _) = status_of(&tx.tx, id)?;
         if only_if_due {
-            let noticed: Option<i64> = tx.tx.query_row(
-                "SELECT wait_notice_at_ms FROM conversations WHERE id = ?1",
-                params![id],
-                |r| r.get(0),
-            )?;
+            let noticed: Option<i64> =
+                tx.tx.query_row("SELECT wait_notice_at_ms FROM conversations WHERE id = ?1", params![id], |r| {
+                    r.get(0)
+                })?;
             if status != ConversationStatus::Waiting || noticed.is_some() {
                 return Ok(None);
             }
@@ -757,8 +753,16 @@ impl Store for SqliteStore {
                 )));
             }
             let now = tx.now_ms;
-            let message =
-                tx.append_message(id, Role::Agent, &agent.name, &body.text, body.private, idempotency_key, Some(agent.id), now)?;
+            let message = tx.append_message(
+                id,
+                Role::Agent,
+                &agent.name,
+                &body.text,
+                body.private,
+                idempotency_key,
+                Some(agent.id),
+                now,
+            )?;
             tx.touch_conversation(id)?;
             Ok(PostedMessage { message, replayed: false })
         })
@@ -892,7 +896,9 @@ impl Store for SqliteStore {
                 let mut lines: Vec<(i64, Role, &str, &str, Option<i64>)> = c
                     .agent_replies
                     .iter()
-                    .map(|(at, text)| (at.timestamp_millis(), Role::Agent, agent.name.as_str(), text.as_str(), Some(agent.id)))
+                    .map(|(at, text)| {
+                        (at.timestamp_millis(), Role::Agent, agent.name.as_str(), text.as_str(), Some(agent.id))
+                    })
                     .collect();
                 lines.extend(c.customer_follow_ups.iter().map(|(at, text)| {
                     (at.timestamp_millis(), Role::Customer, c.handoff.customer.name.as_str(), text.as_str(), None)
@@ -1062,7 +1068,9 @@ impl Store for SqliteStore {
                 params![id, now],
             )?;
             tx.tx.execute("DELETE FROM agent_tokens WHERE agent_id = ?1", params![id])?;
-            tx.emit(ChangeEntity::Agent { agent: Agent { id, name: name.trim().to_string(), presence: Presence::Offline } })
+            tx.emit(ChangeEntity::Agent {
+                agent: Agent { id, name: name.trim().to_string(), presence: Presence::Offline },
+            })
         })
     }
 
