@@ -15,11 +15,18 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ServiceError> {
     if body.is_empty() {
         return Err(ServiceError::bad_request("invalid_json", "the request body is empty; send a JSON object"));
     }
+    if let Err(e) = std::str::from_utf8(body) {
+        return Err(ServiceError::bad_request(
+            "invalid_utf8",
+            format!("the body is not valid UTF-8 (first bad byte at offset {}); send UTF-8 JSON", e.valid_up_to()),
+        ));
+    }
     serde_json::from_slice(body).map_err(|e| {
-        use serde_json::error::Category;
-        match e.classify() {
-            Category::Data => ServiceError::unprocessable("invalid_field", format!("the JSON body does not fit: {e}")),
-            _ => ServiceError::bad_request("invalid_json", format!("the body is not valid JSON: {e}")),
+        // Whatever serde calls the failure, a body that is valid JSON has the wrong shape.
+        if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
+            ServiceError::unprocessable("invalid_field", format!("the JSON body does not fit: {e}"))
+        } else {
+            ServiceError::bad_request("invalid_json", format!("the body is not valid JSON: {e}"))
         }
     })
 }

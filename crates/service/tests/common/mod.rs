@@ -81,7 +81,14 @@ impl TestService {
     }
 
     /// POST a message with an idempotency key.
-    pub async fn send_message(&self, token: &str, id: i64, key: &str, text: &str, private: bool) -> (StatusCode, Value) {
+    pub async fn send_message(
+        &self,
+        token: &str,
+        id: i64,
+        key: &str,
+        text: &str,
+        private: bool,
+    ) -> (StatusCode, Value) {
         let response = self
             .http
             .post(self.url(&format!("/v1/conversations/{id}/messages")))
@@ -95,7 +102,13 @@ impl TestService {
     }
 
     /// A signed intake POST of raw bytes, signed at `timestamp` (default now).
-    pub async fn intake_raw(&self, path: &str, body: &[u8], timestamp: Option<i64>, secret: &[u8]) -> (StatusCode, Value) {
+    pub async fn intake_raw(
+        &self,
+        path: &str,
+        body: &[u8],
+        timestamp: Option<i64>,
+        secret: &[u8],
+    ) -> (StatusCode, Value) {
         let timestamp = timestamp.unwrap_or_else(|| chrono::Utc::now().timestamp());
         let response = self
             .http
@@ -113,7 +126,8 @@ impl TestService {
     /// Escalates a conversation through the signed intake; returns its id.
     pub async fn escalate(&self, external_id: &str, customer: &str) -> i64 {
         let body = handoff_body(external_id, customer);
-        let (status, json) = self.intake_raw("/v1/intake/handoffs", body.to_string().as_bytes(), None, INTAKE_SECRET).await;
+        let (status, json) =
+            self.intake_raw("/v1/intake/handoffs", body.to_string().as_bytes(), None, INTAKE_SECRET).await;
         assert!(status.is_success(), "escalation failed: {status} {json}");
         json["conversation"]["id"].as_i64().expect("conversation id")
     }
@@ -193,7 +207,12 @@ pub struct SseEvent {
 }
 
 impl SseReader {
-    pub async fn open(service: &TestService, token: &str, query: &str, last_event_id: Option<i64>) -> Result<Self, (StatusCode, Value)> {
+    pub async fn open(
+        service: &TestService,
+        token: &str,
+        query: &str,
+        last_event_id: Option<i64>,
+    ) -> Result<Self, (StatusCode, Value)> {
         let mut request = service.http.get(service.url(&format!("/v1/changes/stream{query}"))).bearer_auth(token);
         if let Some(id) = last_event_id {
             request = request.header("Last-Event-ID", id.to_string());
