@@ -252,6 +252,8 @@ pub struct Agent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
+// Records are built once and moved along; boxing would only complicate every match on them.
+#[allow(clippy::large_enum_variant)]
 pub enum ChangeEntity {
     Conversation { conversation: Conversation },
     Message { message: Message },
