@@ -108,6 +108,36 @@ fn agents_add_prints_the_token_alone_on_the_last_line_and_revoke_kills_it() {
     let out = run(&["agents", "list", "--db", db], home.path());
     assert!(String::from_utf8(out.stdout).unwrap().contains("revoked"));
 
+    // The admin CLI wrote to the feed behind the running service's back; writes still work
+    // and cursors stay dense.
+    let out = run(&["agents", "add", "Other Agent", "--db", db], home.path());
+    let other = String::from_utf8(out.stdout).unwrap().lines().last().unwrap().to_string();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let response = client
+            .put(format!("{}/v1/agents/me/presence", served.url))
+            .bearer_auth(&other)
+            .json(&serde_json::json!({"presence": "available"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        let page: serde_json::Value = client
+            .get(format!("{}/v1/changes?after=0", served.url))
+            .bearer_auth(&other)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let cursors: Vec<i64> =
+            page["changes"].as_array().unwrap().iter().map(|c| c["cursor"].as_i64().unwrap()).collect();
+        assert_eq!(cursors, (1..=cursors.len() as i64).collect::<Vec<_>>());
+        assert_eq!(cursors.len(), 4, "add, revoke, add, presence: {page}");
+    });
+
     let out = run(&["agents", "revoke", "Nobody", "--db", db], home.path());
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no agent is named"));

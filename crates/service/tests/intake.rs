@@ -130,12 +130,8 @@ async fn signed_handoff_creates_a_waiting_conversation_with_its_transcript() {
 
     let messages = service.messages(c.id).await;
     assert_eq!(messages.len(), 4);
-    let expected = [
-        (Role::Customer, "Sam Lee"),
-        (Role::Bot, "Bot"),
-        (Role::Customer, "Sam Lee"),
-        (Role::System, "Handoff Desk"),
-    ];
+    let expected =
+        [(Role::Customer, "Sam Lee"), (Role::Bot, "Bot"), (Role::Customer, "Sam Lee"), (Role::System, "Handoff Desk")];
     for (index, (message, (role, author))) in messages.iter().zip(expected).enumerate() {
         assert_eq!(message.conversation_id, c.id);
         assert_eq!(message.seq, index as i64 + 1, "dense seqs from 1");
@@ -204,8 +200,9 @@ async fn escalating_again_after_back_to_bot_reopens_the_same_conversation() {
     assert_eq!(status, StatusCode::OK, "{json}");
     let (status, json) = service.send_message(&service.alice, id, "r-1", "It left the warehouse today.", false).await;
     assert_eq!(status, StatusCode::CREATED, "{json}");
-    let (status, json) =
-        service.post(&service.alice, &format!("/v1/conversations/{id}/resolve"), json!({"outcome": "back_to_bot"})).await;
+    let (status, json) = service
+        .post(&service.alice, &format!("/v1/conversations/{id}/resolve"), json!({"outcome": "back_to_bot"}))
+        .await;
     assert_eq!(status, StatusCode::OK, "{json}");
     let back: Conversation = serde_json::from_value(json).unwrap();
     assert_eq!(back.status, ConversationStatus::Bot);
@@ -282,7 +279,8 @@ async fn bad_signatures_are_refused_and_change_nothing() {
     assert_eq!(tampered.len(), body.len());
     let hex_only = good.strip_prefix("sha256=").unwrap().to_string();
 
-    let cases: Vec<(&str, Vec<u8>, Vec<(&str, String)>)> = vec![
+    type Case<'a> = (&'a str, Vec<u8>, Vec<(&'a str, String)>);
+    let cases: Vec<Case> = vec![
         ("wrong secret", body.clone(), signed(b"not-the-secret", now, &body)),
         ("tampered body", tampered, signed(INTAKE_SECRET, now, &body)),
         ("no headers", body.clone(), vec![]),
@@ -413,7 +411,8 @@ async fn customer_messages_after_the_handoff() {
     assert!(!message.private);
     assert_eq!(message.client_id, None);
 
-    let (status, json) = intake_json(&service, &path, &json!({"role": "bot", "text": "An agent will be with you."})).await;
+    let (status, json) =
+        intake_json(&service, &path, &json!({"role": "bot", "text": "An agent will be with you."})).await;
     assert_eq!(status, StatusCode::CREATED, "{json}");
     assert_eq!((json["seq"].as_i64(), json["author"].as_str()), (Some(5), Some("Bot")));
 
@@ -424,8 +423,7 @@ async fn customer_messages_after_the_handoff() {
 
     let head = service.handle.store().head_cursor();
     let (status, json) =
-        intake_json(&service, &messages_path("no-such-conversation"), &json!({"role": "customer", "text": "hi"}))
-            .await;
+        intake_json(&service, &messages_path("no-such-conversation"), &json!({"role": "customer", "text": "hi"})).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{json}");
     assert_eq!(error_code(&json), "not_found");
 

@@ -164,13 +164,15 @@ impl Tx<'_> {
             created_at: time_from_ms(created_at_ms),
         };
         self.emit(ChangeEntity::Message { message: message.clone() })?;
-        if self.outbound_webhooks && !private && matches!(role, Role::Agent | Role::System) {
-            self.enqueue_delivery(&message)?;
-        }
         Ok(message)
     }
 
+    /// Queues `message` for the bot platform (agent replies and customer-facing notices; never
+    /// notes, never lines that came from the platform itself).
     fn enqueue_delivery(&mut self, message: &Message) -> ServiceResult<()> {
+        if !self.outbound_webhooks || message.private {
+            return Ok(());
+        }
         let external_id: String = self.tx.query_row(
             "SELECT external_id FROM conversations WHERE id = ?1",
             params![message.conversation_id],
@@ -334,9 +336,13 @@ impl SqliteStore {
             let mut guard = self.lock_writer();
             let writer = &mut *guard;
             let tx = writer.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // Read inside the write lock: another process (`agents add`) may have written.
+            let stored_head: i64 =
+                tx.prepare_cached("SELECT coalesce(max(cursor), 0) FROM changes")?.query_row([], |r| r.get(0))?;
+            let next_cursor = writer.next_cursor.max(stored_head + 1);
             let mut ctx = Tx {
                 tx,
-                next_cursor: writer.next_cursor,
+                next_cursor,
                 records: Vec::new(),
                 now_ms: now_ms(),
                 enqueued_delivery: false,
@@ -524,6 +530,7 @@ impl SqliteStore {
         let now = tx.now_ms;
         let message =
             tx.append_message(id, Role::System, SYSTEM_AUTHOR, &wait_notice_text(&stats), false, None, None, now)?;
+        tx.enqueue_delivery(&message)?;
         tx.tx.execute("UPDATE conversations SET wait_notice_at_ms = ?2 WHERE id = ?1", params![id, now])?;
         tx.touch_conversation(id)?;
         Ok(Some(message))
@@ -543,7 +550,13 @@ impl Store for SqliteStore {
         if after < pruned {
             return Err(ServiceError::CursorExpired { after, oldest: pruned });
         }
-        let head = self.head_cursor();
+        let mut head = self.head_cursor();
+        if after > head {
+            // Another process may have written changes this one has not seen yet.
+            let stored: i64 = self
+                .read(|conn| Ok(conn.query_row("SELECT coalesce(max(cursor), 0) FROM changes", [], |r| r.get(0))?))?;
+            head = self.head.fetch_max(stored, Ordering::AcqRel).max(stored);
+        }
         if after > head {
             return Err(ServiceError::CursorAhead { after, head });
         }
@@ -763,6 +776,7 @@ impl Store for SqliteStore {
                 Some(agent.id),
                 now,
             )?;
+            tx.enqueue_delivery(&message)?;
             tx.touch_conversation(id)?;
             Ok(PostedMessage { message, replayed: false })
         })
@@ -905,10 +919,7 @@ impl Store for SqliteStore {
                 }));
                 lines.sort_by_key(|line| line.0);
                 for (at, role, author, text, agent_id) in lines {
-                    // Replayed history is not sent to the bot platform again.
-                    let outbound = std::mem::replace(&mut tx.outbound_webhooks, false);
                     tx.append_message(id, role, author, text, false, None, agent_id, at)?;
-                    tx.outbound_webhooks = outbound;
                 }
             } else {
                 for (at, text) in &c.customer_follow_ups {

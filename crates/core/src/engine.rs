@@ -1,0 +1,293 @@
+//! The engine a front end holds: the cache, the sign-in, commands, and the live sync loop.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use handoff_protocol::*;
+use tokio::sync::{broadcast, watch, Notify};
+
+use crate::api::ApiClient;
+use crate::credentials::{self, Credentials};
+use crate::error::{CoreError, CoreResult};
+use crate::store::LocalStore;
+use crate::views::*;
+
+/// Settings keys.
+const SERVER_SETTING: &str = "server";
+const AGENT_SETTING: &str = "agent";
+
+pub struct Engine {
+    data_dir: PathBuf,
+    store: Arc<LocalStore>,
+    events: broadcast::Sender<CoreEvent>,
+    status: watch::Sender<SyncStatus>,
+    client: RwLock<Option<ApiClient>>,
+    me: RwLock<Option<AgentRef>>,
+    /// Poked when the outbox has something to send.
+    pub(crate) outbox_wake: Notify,
+    /// Poked to cut a reconnect backoff short.
+    pub(crate) reconnect_wake: Notify,
+    /// Poked when the queue may have changed, to refresh its statistics.
+    pub(crate) stats_wake: Notify,
+    /// One outbox flush at a time keeps replies in order.
+    pub(crate) flush_lock: tokio::sync::Mutex<()>,
+}
+
+/// Runs a blocking cache call off the async runtime.
+pub(crate) async fn blocking<T: Send + 'static>(
+    store: &Arc<LocalStore>,
+    f: impl FnOnce(&LocalStore) -> CoreResult<T> + Send + 'static,
+) -> CoreResult<T> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || f(&store))
+        .await
+        .map_err(|e| CoreError::Protocol(format!("a cache task failed: {e}")))?
+}
+
+impl Engine {
+    /// Opens the profile in `data_dir` (creating its cache on first use).
+    pub fn open(data_dir: &Path) -> CoreResult<Arc<Self>> {
+        let store = Arc::new(LocalStore::open(data_dir)?);
+        let status = SyncStatus {
+            connection: ConnectionState::Connecting { attempt: 0 },
+            last_synced_at: store.sync_value("last_synced_at")?,
+            cursor: store.cursor()?,
+        };
+        let me = store.setting::<AgentRef>(AGENT_SETTING)?;
+        Ok(Arc::new(Self {
+            data_dir: data_dir.to_path_buf(),
+            store,
+            events: broadcast::channel(4096).0,
+            status: watch::channel(status).0,
+            client: RwLock::new(None),
+            me: RwLock::new(me),
+            outbox_wake: Notify::new(),
+            reconnect_wake: Notify::new(),
+            stats_wake: Notify::new(),
+            flush_lock: tokio::sync::Mutex::new(()),
+        }))
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn store(&self) -> &Arc<LocalStore> {
+        &self.store
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<CoreEvent> {
+        self.events.subscribe()
+    }
+
+    pub fn status(&self) -> watch::Receiver<SyncStatus> {
+        self.status.subscribe()
+    }
+
+    pub(crate) fn emit(&self, event: CoreEvent) {
+        let _ = self.events.send(event);
+    }
+
+    pub(crate) fn set_connection(&self, connection: ConnectionState) {
+        let cursor = self.store.cursor().unwrap_or_default();
+        let last_synced_at = self.store.sync_value("last_synced_at").ok().flatten();
+        let status = SyncStatus { connection, last_synced_at, cursor };
+        let changed = *self.status.borrow() != status;
+        if changed {
+            self.status.send_replace(status.clone());
+            self.emit(CoreEvent::ConnectionChanged { status });
+        }
+    }
+
+    pub fn is_online(&self) -> bool {
+        matches!(self.status.borrow().connection, ConnectionState::Online)
+    }
+
+    /// The signed-in agent, as last confirmed by the service.
+    pub fn me(&self) -> Option<AgentRef> {
+        self.me.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The stored server URL, if signed in.
+    pub fn stored_server(&self) -> CoreResult<Option<String>> {
+        self.store.setting(SERVER_SETTING)
+    }
+
+    // --- sign-in ------------------------------------------------------------------------
+
+    /// Checks the token against the service, then keeps the server in the cache and the token
+    /// in the OS keychain. Signing in to another server clears the cache, unless unsent
+    /// messages for the old one would be lost.
+    pub async fn login(&self, server: &str, token: &str) -> CoreResult<Agent> {
+        let client = ApiClient::new(server, token)?;
+        let agent = client.me().await?;
+        let server = client.server().to_string();
+        let previous = self.stored_server()?;
+        if previous.as_deref().is_some_and(|p| p != server) {
+            let unsent = self.store.outbox()?.len();
+            if unsent > 0 {
+                return Err(CoreError::Invalid(format!(
+                    "{unsent} unsent message(s) belong to {}; send or discard them (`handoff outbox`) before \
+                     signing in to another service",
+                    previous.unwrap_or_default()
+                )));
+            }
+            self.store.clear_all()?;
+        }
+        let data_dir = self.data_dir.clone();
+        let (keep_server, keep_token) = (server.clone(), token.trim().to_string());
+        tokio::task::spawn_blocking(move || credentials::store_token(&data_dir, &keep_server, &keep_token))
+            .await
+            .map_err(|e| CoreError::Keychain(e.to_string()))??;
+        self.store.set_setting(SERVER_SETTING, &server)?;
+        let me = AgentRef { id: agent.id, name: agent.name.clone() };
+        self.store.set_setting(AGENT_SETTING, &me)?;
+        *self.me.write().unwrap_or_else(|p| p.into_inner()) = Some(me);
+        *self.client.write().unwrap_or_else(|p| p.into_inner()) = Some(client);
+        Ok(agent)
+    }
+
+    /// Signs out: forgets the token; with `clear_cache`, empties the cache too.
+    pub async fn sign_out(&self, clear_cache: bool) -> CoreResult<()> {
+        if let Some(server) = self.stored_server()? {
+            let data_dir = self.data_dir.clone();
+            tokio::task::spawn_blocking(move || credentials::delete_token(&data_dir, &server))
+                .await
+                .map_err(|e| CoreError::Keychain(e.to_string()))??;
+        }
+        self.store.remove_setting(SERVER_SETTING)?;
+        self.store.remove_setting(AGENT_SETTING)?;
+        if clear_cache {
+            self.store.clear_all()?;
+        }
+        *self.client.write().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.me.write().unwrap_or_else(|p| p.into_inner()) = None;
+        Ok(())
+    }
+
+    /// The credentials in force (environment first, then the keychain).
+    pub async fn credentials(&self) -> CoreResult<Credentials> {
+        let data_dir = self.data_dir.clone();
+        let stored = self.stored_server()?;
+        tokio::task::spawn_blocking(move || credentials::resolve(&data_dir, stored))
+            .await
+            .map_err(|e| CoreError::Keychain(e.to_string()))?
+    }
+
+    /// The API client, built from the credentials on first use.
+    pub async fn client(&self) -> CoreResult<ApiClient> {
+        if let Some(client) = self.client.read().unwrap_or_else(|p| p.into_inner()).clone() {
+            return Ok(client);
+        }
+        let credentials = self.credentials().await?;
+        let client = ApiClient::new(&credentials.server, &credentials.token)?;
+        *self.client.write().unwrap_or_else(|p| p.into_inner()) = Some(client.clone());
+        Ok(client)
+    }
+
+    /// Confirms who the token belongs to (when online) and remembers it.
+    pub(crate) async fn refresh_me(&self, client: &ApiClient) -> CoreResult<()> {
+        let agent = client.me().await?;
+        let me = AgentRef { id: agent.id, name: agent.name };
+        if self.me().as_ref() != Some(&me) {
+            self.store.set_setting(AGENT_SETTING, &me)?;
+            *self.me.write().unwrap_or_else(|p| p.into_inner()) = Some(me);
+        }
+        Ok(())
+    }
+
+    // --- commands that need the service to decide ---------------------------------------
+
+    fn needs_service(what: &str) -> impl FnOnce(CoreError) -> CoreError + '_ {
+        move |error| match error {
+            CoreError::Offline { server, reason, .. } => CoreError::Offline {
+                server,
+                reason,
+                what: format!("{what} needs the service to decide; try again when the connection is back"),
+            },
+            other => other,
+        }
+    }
+
+    async fn conversation_command(
+        &self,
+        what: &str,
+        call: impl std::future::Future<Output = CoreResult<Conversation>>,
+    ) -> CoreResult<Conversation> {
+        let conversation = call.await.map_err(Self::needs_service(what))?;
+        let stored = conversation.clone();
+        let outcome = blocking(&self.store, move |store| store.apply_snapshot(&[stored], &[])).await?;
+        self.publish(&outcome, false);
+        self.stats_wake.notify_one();
+        Ok(conversation)
+    }
+
+    /// Claims a waiting conversation; a lost race is `AlreadyClaimed` with the winner.
+    pub async fn claim(&self, id: i64) -> CoreResult<Conversation> {
+        let client = self.client().await?;
+        self.conversation_command("claiming", client.claim(id)).await
+    }
+
+    pub async fn release(&self, id: i64) -> CoreResult<Conversation> {
+        let client = self.client().await?;
+        self.conversation_command("releasing", client.release(id)).await
+    }
+
+    pub async fn resolve(&self, id: i64, outcome: ResolveOutcome) -> CoreResult<Conversation> {
+        let client = self.client().await?;
+        self.conversation_command("resolving", client.resolve(id, outcome)).await
+    }
+
+    pub async fn transfer(&self, id: i64, agent_id: i64) -> CoreResult<Conversation> {
+        let client = self.client().await?;
+        self.conversation_command("transferring", client.transfer(id, agent_id)).await
+    }
+
+    pub async fn set_presence(&self, presence: Presence) -> CoreResult<Agent> {
+        let client = self.client().await?;
+        client.set_presence(presence).await.map_err(Self::needs_service("changing presence"))
+    }
+
+    /// Posts the estimated-wait notice to the customer now.
+    pub async fn send_wait_notice(&self, id: i64) -> CoreResult<Message> {
+        let client = self.client().await?;
+        let message = client.wait_notice(id).await.map_err(Self::needs_service("sending the wait notice"))?;
+        let stored = message.clone();
+        let outcome = blocking(&self.store, move |store| store.apply_snapshot(&[], &[stored])).await?;
+        self.publish(&outcome, false);
+        Ok(message)
+    }
+
+    // --- the outbox -----------------------------------------------------------------------
+
+    /// Writes a reply (or a private note) to the outbox; it is delivered when the service is
+    /// reachable, in order, exactly once.
+    pub fn reply(&self, conversation_id: i64, text: &str, private: bool) -> CoreResult<OutboxItem> {
+        if self.store.conversation(conversation_id)?.is_none() {
+            return Err(CoreError::UnknownConversation(conversation_id));
+        }
+        let author = self.me().map(|a| a.name).unwrap_or_else(|| "You".into());
+        let item = self.store.enqueue(conversation_id, text, private, &author)?;
+        self.emit(CoreEvent::OutboxChanged { item: item.clone() });
+        self.outbox_wake.notify_one();
+        self.reconnect_wake.notify_one();
+        Ok(item)
+    }
+
+    /// Queues a failed message again, optionally with new text.
+    pub fn retry_outbox_item(&self, client_id: &str, new_text: Option<&str>) -> CoreResult<OutboxItem> {
+        let item = self.store.retry_outbox_item(client_id, new_text)?;
+        self.emit(CoreEvent::OutboxChanged { item: item.clone() });
+        self.outbox_wake.notify_one();
+        Ok(item)
+    }
+
+    pub fn discard_outbox_item(&self, client_id: &str) -> CoreResult<OutboxItem> {
+        self.store.discard_outbox_item(client_id)
+    }
+
+    /// Purges closed conversations older than `days`.
+    pub fn purge(&self, days: u32) -> CoreResult<usize> {
+        self.store.purge_older_than(days)
+    }
+}

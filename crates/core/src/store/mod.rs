@@ -1,0 +1,182 @@
+//! The local cache: one SQLite file per profile (WAL, foreign keys, versioned migrations).
+//!
+//! One writer connection and one reader connection: the sync engine writes while the UI reads.
+
+mod apply;
+mod outbox;
+mod queries;
+mod retention;
+mod rows;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub use apply::{ApplyOutcome, GapToFill};
+pub use retention::DEFAULT_RETENTION_DAYS;
+
+use crate::error::{CoreError, CoreResult};
+
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+
+/// The cache file inside a data directory.
+pub const CACHE_FILE: &str = "cache.sqlite";
+
+pub struct LocalStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection) -> CoreResult<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if current > known {
+        return Err(CoreError::SchemaTooNew { found: current, known });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+pub fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+pub fn time_from_ms(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+impl LocalStore {
+    /// Opens (creating if needed) the cache in `data_dir`.
+    pub fn open(data_dir: &Path) -> CoreResult<Self> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| CoreError::DataDir { path: data_dir.display().to_string(), reason: e.to_string() })?;
+        let path = data_dir.join(CACHE_FILE);
+        let mut writer = Connection::open(&path)?;
+        configure(&writer)?;
+        migrate(&mut writer)?;
+        let reader = Connection::open(&path)?;
+        configure(&reader)?;
+        reader.pragma_update(None, "query_only", true)?;
+        Ok(Self { path, writer: Mutex::new(writer), reader: Mutex::new(reader) })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock_writer(&self) -> MutexGuard<'_, Connection> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction) -> CoreResult<T>) -> CoreResult<T> {
+        let mut conn = self.lock_writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> CoreResult<T>) -> CoreResult<T> {
+        let conn = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        f(&conn)
+    }
+
+    /// `PRAGMA integrity_check`: "ok" for a healthy file.
+    pub fn integrity_check(&self) -> CoreResult<String> {
+        self.read(|conn| Ok(conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
+    }
+
+    // --- sync state and settings ------------------------------------------------------
+
+    pub(crate) fn get_key<T: DeserializeOwned>(conn: &Connection, table: &str, key: &str) -> CoreResult<Option<T>> {
+        let raw: Option<String> = conn
+            .query_row(&format!("SELECT value FROM {table} WHERE key = ?1"), params![key], |r| r.get(0))
+            .optional()?;
+        Ok(raw.and_then(|raw| serde_json::from_str(&raw).ok()))
+    }
+
+    pub(crate) fn put_key<T: Serialize + ?Sized>(
+        conn: &Connection,
+        table: &str,
+        key: &str,
+        value: &T,
+    ) -> CoreResult<()> {
+        let raw = serde_json::to_string(value).map_err(|e| CoreError::Invalid(e.to_string()))?;
+        conn.execute(
+            &format!("INSERT INTO {table} (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+            params![key, raw],
+        )?;
+        Ok(())
+    }
+
+    pub fn setting<T: DeserializeOwned>(&self, key: &str) -> CoreResult<Option<T>> {
+        self.read(|conn| Self::get_key(conn, "settings", key))
+    }
+
+    pub fn set_setting<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> CoreResult<()> {
+        self.write(|tx| Self::put_key(tx, "settings", key, value))
+    }
+
+    pub fn remove_setting(&self, key: &str) -> CoreResult<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM settings WHERE key = ?1", params![key])?;
+            Ok(())
+        })
+    }
+
+    pub fn sync_value<T: DeserializeOwned>(&self, key: &str) -> CoreResult<Option<T>> {
+        self.read(|conn| Self::get_key(conn, "sync_state", key))
+    }
+
+    pub fn set_sync_value<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> CoreResult<()> {
+        self.write(|tx| Self::put_key(tx, "sync_state", key, value))
+    }
+
+    /// The change-feed cursor this cache is synced to.
+    pub fn cursor(&self) -> CoreResult<i64> {
+        Ok(self.sync_value("cursor")?.unwrap_or(0))
+    }
+
+    /// Forgets every synced record (conversations, messages, agents, cursor) but keeps the
+    /// outbox, announcements and settings.
+    pub fn clear_synced(&self) -> CoreResult<()> {
+        self.write(|tx| {
+            tx.execute_batch(
+                "DELETE FROM messages; DELETE FROM conversations; DELETE FROM agents; \
+                 DELETE FROM sync_state;",
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Empties the cache entirely, outbox and announcements included (sign out).
+    pub fn clear_all(&self) -> CoreResult<()> {
+        self.write(|tx| {
+            tx.execute_batch(
+                "DELETE FROM messages; DELETE FROM conversations; DELETE FROM agents; DELETE FROM sync_state; \
+                 DELETE FROM outbox; DELETE FROM announcements;",
+            )?;
+            Ok(())
+        })
+    }
+}

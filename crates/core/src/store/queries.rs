@@ -1,0 +1,262 @@
+//! Read queries for front ends, all served from the cache.
+
+use handoff_protocol::*;
+use rusqlite::{params, Row};
+
+use super::rows::*;
+use super::{time_from_ms, LocalStore};
+use crate::error::{CoreError, CoreResult};
+use crate::views::*;
+
+/// Marks around highlighted words in FTS snippets; private-use code points that chat text
+/// practically never contains.
+const HIGHLIGHT_OPEN: char = '\u{E000}';
+const HIGHLIGHT_CLOSE: char = '\u{E001}';
+
+const QUEUE_COLUMNS: &str = "c.id, c.status, c.channel, c.customer_name, c.customer_vip, c.handoff_reason, \
+     c.handoff_trigger, c.topic, c.priority, c.escalated_at_ms, c.updated_at_ms, c.assignee_id, c.assignee_name, \
+     (SELECT m.text FROM messages m WHERE m.conversation_id = c.id AND m.role = 'customer' ORDER BY m.seq DESC LIMIT 1), \
+     max(c.last_message_seq - c.read_seq, 0)";
+
+fn queue_item_from_row(row: &Row) -> rusqlite::Result<QueueItem> {
+    let status: String = row.get(1)?;
+    let reason: Option<String> = row.get(5)?;
+    let priority: String = row.get(8)?;
+    Ok(QueueItem {
+        id: row.get(0)?,
+        status: ConversationStatus::parse(&status).unwrap_or(ConversationStatus::Waiting),
+        channel: row.get(2)?,
+        customer_name: row.get(3)?,
+        vip: row.get(4)?,
+        reason: reason.as_deref().and_then(HandoffReason::parse),
+        trigger: row.get(6)?,
+        topic: row.get(7)?,
+        priority: Priority::parse(&priority).unwrap_or(Priority::Normal),
+        escalated_at: row.get::<_, Option<i64>>(9)?.map(time_from_ms),
+        updated_at: time_from_ms(row.get(10)?),
+        assignee: match (row.get::<_, Option<i64>>(11)?, row.get::<_, Option<String>>(12)?) {
+            (Some(id), Some(name)) => Some(AgentRef { id, name }),
+            _ => None,
+        },
+        last_customer_text: row.get(13)?,
+        unread: row.get(14)?,
+    })
+}
+
+/// Turns what a person types into an FTS5 query: every word must match, the last one as a prefix.
+pub fn fts_query(input: &str) -> Option<String> {
+    let words: Vec<String> = input
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect();
+    let (last, rest) = words.split_last()?;
+    let mut query = rest.join(" ");
+    if !query.is_empty() {
+        query.push(' ');
+    }
+    query.push_str(last);
+    query.push('*');
+    Some(query)
+}
+
+/// Splits an FTS snippet with highlight marks into parts.
+fn snippet_parts(snippet: &str) -> Vec<SnippetPart> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut highlight = false;
+    for c in snippet.chars() {
+        if c == HIGHLIGHT_OPEN || c == HIGHLIGHT_CLOSE {
+            if !current.is_empty() {
+                parts.push(SnippetPart { text: std::mem::take(&mut current), highlight });
+            }
+            highlight = c == HIGHLIGHT_OPEN;
+        } else {
+            current.push(c);
+        }
+    }
+    if !current.is_empty() {
+        parts.push(SnippetPart { text: current, highlight });
+    }
+    parts
+}
+
+impl LocalStore {
+    /// The queue: waiting (priority, then longest wait), mine, or recent.
+    pub fn queue(&self, tab: QueueTab, me: Option<i64>, limit: u32) -> CoreResult<Vec<QueueItem>> {
+        let filter = match tab {
+            QueueTab::Waiting => "c.status = 'waiting' ORDER BY c.priority_rank, c.escalated_at_ms, c.id",
+            QueueTab::Mine => {
+                "c.status = 'assigned' AND c.assignee_id = ?1 ORDER BY c.priority_rank, c.escalated_at_ms, c.id"
+            }
+            QueueTab::Recent => "c.status IN ('resolved', 'bot') ORDER BY c.updated_at_ms DESC, c.id DESC",
+        };
+        self.read(|conn| {
+            let sql = format!("SELECT {QUEUE_COLUMNS} FROM conversations c WHERE {filter} LIMIT ?2");
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let items =
+                stmt.query_map(params![me.unwrap_or(-1), limit], queue_item_from_row)?.collect::<Result<_, _>>()?;
+            Ok(items)
+        })
+    }
+
+    pub fn conversation(&self, id: i64) -> CoreResult<Option<Conversation>> {
+        self.read(|conn| load_conversation(conn, id))
+    }
+
+    /// A conversation with its whole transcript: cached messages, then outgoing ones not yet
+    /// acknowledged, in the order they were written.
+    pub fn conversation_view(&self, id: i64) -> CoreResult<ConversationView> {
+        self.read(|conn| {
+            let conversation = load_conversation(conn, id)?.ok_or(CoreError::UnknownConversation(id))?;
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY seq"
+            ))?;
+            let mut messages: Vec<TranscriptLine> = stmt
+                .query_map(params![id], |row| {
+                    let m = message_from_row(row)?;
+                    Ok(TranscriptLine {
+                        seq: Some(m.seq),
+                        role: m.role,
+                        author: m.author,
+                        text: m.text,
+                        private: m.private,
+                        created_at: m.created_at,
+                        state: DeliveryState::Sent,
+                        client_id: m.client_id,
+                        error: None,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT author, text, private, created_at_ms, state, client_id, error FROM outbox \
+                 WHERE conversation_id = ?1 ORDER BY id",
+            )?;
+            let outgoing = stmt.query_map(params![id], |row| {
+                let state: String = row.get(4)?;
+                Ok(TranscriptLine {
+                    seq: None,
+                    role: Role::Agent,
+                    author: row.get(0)?,
+                    text: row.get(1)?,
+                    private: row.get(2)?,
+                    created_at: time_from_ms(row.get(3)?),
+                    state: if state == "failed" { DeliveryState::Failed } else { DeliveryState::Pending },
+                    client_id: row.get(5)?,
+                    error: row.get(6)?,
+                })
+            })?;
+            for line in outgoing {
+                messages.push(line?);
+            }
+            Ok(ConversationView { conversation, messages })
+        })
+    }
+
+    /// Full-text search over every cached message, newest first, with highlighted snippets.
+    pub fn search(&self, input: &str, limit: u32) -> CoreResult<Vec<SearchHit>> {
+        let Some(query) = fts_query(input) else { return Ok(Vec::new()) };
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT m.conversation_id, m.seq, c.customer_name, m.role, m.created_at_ms, \
+                 snippet(messages_fts, 0, '{HIGHLIGHT_OPEN}', '{HIGHLIGHT_CLOSE}', '…', 16) \
+                 FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid \
+                 JOIN conversations c ON c.id = m.conversation_id \
+                 WHERE messages_fts MATCH ?1 ORDER BY messages_fts.rowid DESC LIMIT ?2"
+            ))?;
+            let hits = stmt
+                .query_map(params![query, limit], |row| {
+                    let role: String = row.get(3)?;
+                    let snippet: String = row.get(5)?;
+                    Ok(SearchHit {
+                        conversation_id: row.get(0)?,
+                        seq: row.get(1)?,
+                        customer_name: row.get(2)?,
+                        role: Role::parse(&role).unwrap_or(Role::Customer),
+                        created_at: time_from_ms(row.get(4)?),
+                        snippet: snippet_parts(&snippet),
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(hits)
+        })
+    }
+
+    /// Agents as last seen.
+    pub fn agents(&self) -> CoreResult<Vec<Agent>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT id, name, presence FROM agents ORDER BY name")?;
+            let agents = stmt
+                .query_map([], |r| {
+                    let presence: String = r.get(2)?;
+                    Ok(Agent {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        presence: Presence::parse(&presence).unwrap_or(Presence::Offline),
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(agents)
+        })
+    }
+
+    /// Queue statistics as last fetched from the service.
+    pub fn queue_stats(&self) -> CoreResult<Option<QueueStats>> {
+        self.sync_value("queue_stats")
+    }
+
+    /// Remembers that the agent has seen the conversation up to its newest message.
+    pub fn mark_read(&self, id: i64) -> CoreResult<()> {
+        self.write(|tx| {
+            tx.execute("UPDATE conversations SET read_seq = last_message_seq WHERE id = ?1", params![id])?;
+            Ok(())
+        })
+    }
+
+    /// Every cached message of a conversation (for exports and the CLI).
+    pub fn messages(&self, id: i64) -> CoreResult<Vec<Message>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY seq"
+            ))?;
+            let messages = stmt.query_map(params![id], message_from_row)?.collect::<Result<_, _>>()?;
+            Ok(messages)
+        })
+    }
+
+    /// Every cached conversation, by id (for tests and exports).
+    pub fn conversations(&self) -> CoreResult<Vec<Conversation>> {
+        self.read(|conn| {
+            let mut stmt =
+                conn.prepare_cached(&format!("SELECT {CONVERSATION_COLUMNS} FROM conversations c ORDER BY c.id"))?;
+            let conversations = stmt.query_map([], conversation_from_row)?.collect::<Result<_, _>>()?;
+            Ok(conversations)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_input_becomes_a_safe_fts_query() {
+        assert_eq!(fts_query("annual bill").as_deref(), Some("\"annual\" \"bill\"*"));
+        assert_eq!(fts_query("  \"DROP\" OR NEAR(x) * ").as_deref(), Some("\"DROP\" \"OR\" \"NEAR\" \"x\"*"));
+        assert_eq!(fts_query("--- !!"), None);
+        assert_eq!(fts_query("crème brûlée").as_deref(), Some("\"crème\" \"brûlée\"*"));
+    }
+
+    #[test]
+    fn snippets_split_into_highlighted_parts() {
+        let parts = snippet_parts("…switch to \u{E000}annual\u{E001} billing");
+        assert_eq!(
+            parts,
+            vec![
+                SnippetPart { text: "…switch to ".into(), highlight: false },
+                SnippetPart { text: "annual".into(), highlight: true },
+                SnippetPart { text: " billing".into(), highlight: false },
+            ]
+        );
+    }
+}

@@ -1,0 +1,161 @@
+//! What the engine hands to front ends: queue rows, transcripts, search hits, status, events.
+
+use chrono::{DateTime, Utc};
+use handoff_protocol::*;
+use serde::{Deserialize, Serialize};
+
+/// Which slice of the queue to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueTab {
+    /// Waiting for a human: most urgent first, then longest wait.
+    Waiting,
+    /// Assigned to the signed-in agent.
+    Mine,
+    /// Recently resolved or handed back to the bot.
+    Recent,
+}
+
+/// One row of the queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueItem {
+    pub id: i64,
+    pub status: ConversationStatus,
+    pub channel: String,
+    pub customer_name: String,
+    pub vip: bool,
+    pub reason: Option<HandoffReason>,
+    pub trigger: Option<String>,
+    pub topic: Option<String>,
+    pub priority: Priority,
+    pub escalated_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub assignee: Option<AgentRef>,
+    /// The newest line the customer wrote.
+    pub last_customer_text: Option<String>,
+    /// Messages the agent has not seen on this device.
+    pub unread: i64,
+}
+
+/// Delivery state of a transcript line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    Sent,
+    Pending,
+    Failed,
+}
+
+impl DeliveryState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Pending => "pending",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// One line of a transcript: a message from the service, or an outgoing one not yet acknowledged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TranscriptLine {
+    /// None while the message is not acknowledged by the service.
+    pub seq: Option<i64>,
+    pub role: Role,
+    pub author: String,
+    pub text: String,
+    pub private: bool,
+    pub created_at: DateTime<Utc>,
+    pub state: DeliveryState,
+    pub client_id: Option<String>,
+    /// Why the service refused a failed message.
+    pub error: Option<String>,
+}
+
+/// A conversation with its whole transcript, as cached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationView {
+    pub conversation: Conversation,
+    pub messages: Vec<TranscriptLine>,
+}
+
+/// A piece of a search snippet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnippetPart {
+    pub text: String,
+    pub highlight: bool,
+}
+
+/// A message that matched a search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub conversation_id: i64,
+    pub seq: i64,
+    pub customer_name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub snippet: Vec<SnippetPart>,
+}
+
+/// An outbox item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    pub client_id: String,
+    pub conversation_id: i64,
+    pub text: String,
+    pub private: bool,
+    pub state: DeliveryState,
+    pub error: Option<String>,
+    pub attempts: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The link to the service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// Caught up and following the live feed.
+    Online,
+    /// Connecting or catching up.
+    Connecting { attempt: u32 },
+    /// Unreachable since `since`; the next attempt is due at `retry_at`.
+    Offline { since: DateTime<Utc>, error: String, retry_at: Option<DateTime<Utc>> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    pub connection: ConnectionState,
+    pub last_synced_at: Option<DateTime<Utc>>,
+    pub cursor: i64,
+}
+
+/// What subscribers (the desktop shell, `handoff sync --follow`) are told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CoreEvent {
+    /// A conversation entered the queue and was never announced on this device.
+    NewEscalation {
+        conversation: Conversation,
+        last_customer_text: Option<String>,
+    },
+    /// Many escalations found at once (first sync, back from offline): one summary.
+    EscalationBacklog {
+        count: usize,
+        conversation_ids: Vec<i64>,
+    },
+    ConversationChanged {
+        conversation: Conversation,
+    },
+    MessageAdded {
+        message: Message,
+    },
+    ConnectionChanged {
+        status: SyncStatus,
+    },
+    OutboxChanged {
+        item: OutboxItem,
+    },
+    QueueStatsChanged {
+        stats: QueueStats,
+    },
+}
