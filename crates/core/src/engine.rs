@@ -174,6 +174,14 @@ impl Engine {
             .map_err(|e| CoreError::Keychain(e.to_string()))?
     }
 
+    /// Uses this server and token for this session only, bypassing the keychain and the
+    /// environment (the embedded demo service, tests).
+    pub fn use_credentials(&self, server: &str, token: &str) -> CoreResult<()> {
+        let client = ApiClient::new(server, token)?;
+        *self.client.write().unwrap_or_else(|p| p.into_inner()) = Some(client);
+        Ok(())
+    }
+
     /// The API client, built from the credentials on first use.
     pub async fn client(&self) -> CoreResult<ApiClient> {
         if let Some(client) = self.client.read().unwrap_or_else(|p| p.into_inner()).clone() {

@@ -1,0 +1,268 @@
+//! Human-readable output. Customer text is untrusted: control characters are shown escaped so
+//! nothing a customer typed can drive the terminal.
+
+use std::fmt::Write;
+
+use chrono::{DateTime, Utc};
+use handoff_core::sync::SyncReport;
+use handoff_core::*;
+use handoff_protocol::*;
+
+/// Makes untrusted text safe for a terminal: escapes control characters (ANSI escapes included).
+pub fn safe(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() && c != '\n' { c.escape_default().to_string() } else { c.to_string() })
+        .collect()
+}
+
+/// One line, at most `max` characters.
+fn line(text: &str, max: usize) -> String {
+    let flat: String = safe(text).replace('\n', " ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+pub fn duration(seconds: i64) -> String {
+    let seconds = seconds.max(0);
+    match seconds {
+        0..=59 => format!("{seconds}s"),
+        60..=3599 => format!("{}m{:02}s", seconds / 60, seconds % 60),
+        3600..=86_399 => format!("{}h{:02}m", seconds / 3600, (seconds % 3600) / 60),
+        _ => format!("{}d{:02}h", seconds / 86_400, (seconds % 86_400) / 3600),
+    }
+}
+
+fn reason(reason: Option<HandoffReason>) -> &'static str {
+    reason.map(HandoffReason::as_str).unwrap_or("-")
+}
+
+pub fn sync_report(report: &SyncReport) -> String {
+    let mut out = format!(
+        "synced: {} change(s), {} conversation(s) updated, {} new message(s)",
+        report.changes, report.conversations_changed, report.messages_added
+    );
+    if report.new_escalations > 0 {
+        let _ = write!(out, ", {} new escalation(s)", report.new_escalations);
+    }
+    if report.sent + report.failed > 0 {
+        let _ = write!(out, "; outbox: {} sent, {} failed", report.sent, report.failed);
+    }
+    if report.resynced {
+        out.push_str(" (full resync)");
+    }
+    out
+}
+
+pub fn queue(items: &[QueueItem], now: DateTime<Utc>) -> String {
+    if items.is_empty() {
+        return "nothing here\n".into();
+    }
+    let mut out = format!(
+        "{:>6}  {:<8} {:<3} {:<16} {:<22} {:>8}  {}\n",
+        "ID", "PRIORITY", "VIP", "REASON", "CUSTOMER", "WAITING", "LAST CUSTOMER LINE"
+    );
+    for item in items {
+        let waited = item.escalated_at.map(|t| duration((now - t).num_seconds())).unwrap_or_else(|| "-".into());
+        let unread = if item.unread > 0 { format!(" ({} new)", item.unread) } else { String::new() };
+        let _ = writeln!(
+            out,
+            "{:>6}  {:<8} {:<3} {:<16} {:<22} {:>8}  {}{}",
+            item.id,
+            item.priority.as_str(),
+            if item.vip { "★" } else { "" },
+            reason(item.reason),
+            line(&item.customer_name, 22),
+            waited,
+            line(item.last_customer_text.as_deref().unwrap_or(""), 60),
+            unread
+        );
+    }
+    out
+}
+
+pub fn conversation(view: &ConversationView) -> String {
+    let c = &view.conversation;
+    let mut out = String::new();
+    let vip = if c.customer.vip { " ★ VIP" } else { "" };
+    let _ = writeln!(out, "#{} {}{} — {} via {}", c.id, safe(&c.customer.name), vip, c.status.as_str(), c.channel);
+    if let Some(email) = &c.customer.email {
+        let _ = writeln!(out, "  email: {}", safe(email));
+    }
+    if let Some(phone) = &c.customer.phone {
+        let _ = writeln!(out, "  phone: {}", safe(phone));
+    }
+    if let Some(h) = &c.handoff {
+        let _ = writeln!(
+            out,
+            "  handoff: {} ({}) at {}, priority {}",
+            h.reason.as_str(),
+            safe(&h.trigger),
+            h.escalated_at.format("%Y-%m-%d %H:%M"),
+            c.priority.as_str()
+        );
+        if let Some(summary) = &h.summary {
+            let _ = writeln!(out, "  summary: {}", safe(summary));
+        }
+    }
+    if let Some(assignee) = &c.assignee {
+        let _ = writeln!(out, "  assignee: {}", safe(&assignee.name));
+    }
+    out.push('\n');
+    for m in &view.messages {
+        let seq = m.seq.map(|s| s.to_string()).unwrap_or_else(|| "-".into());
+        let mark = match (m.state, m.private) {
+            (DeliveryState::Pending, _) => " [pending]".to_string(),
+            (DeliveryState::Failed, _) => format!(" [failed: {}]", m.error.as_deref().unwrap_or("refused")),
+            (DeliveryState::Sent, true) => " [note]".to_string(),
+            (DeliveryState::Sent, false) => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "{:>4} {} {} ({}){}:\n     {}",
+            seq,
+            m.created_at.format("%H:%M"),
+            safe(&m.author),
+            m.role.as_str(),
+            mark,
+            safe(&m.text).replace('\n', "\n     ")
+        );
+    }
+    out
+}
+
+pub fn search(hits: &[SearchHit]) -> String {
+    if hits.is_empty() {
+        return "no matches\n".into();
+    }
+    let mut out = String::new();
+    for hit in hits {
+        let snippet: String = hit
+            .snippet
+            .iter()
+            .map(|p| if p.highlight { format!("[{}]", line(&p.text, 200)) } else { line(&p.text, 200) })
+            .collect();
+        let _ = writeln!(out, "#{}:{} {} — {}", hit.conversation_id, hit.seq, safe(&hit.customer_name), snippet);
+    }
+    out
+}
+
+pub fn outbox(items: &[OutboxItem]) -> String {
+    if items.is_empty() {
+        return "the outbox is empty: everything was delivered\n".into();
+    }
+    let mut out = String::new();
+    for item in items {
+        let kind = if item.private { "note" } else { "reply" };
+        let state = match item.state {
+            DeliveryState::Failed => format!("failed: {}", item.error.as_deref().unwrap_or("refused")),
+            other => other.as_str().to_string(),
+        };
+        let _ =
+            writeln!(out, "{} #{} {} ({}) {}", item.client_id, item.conversation_id, kind, state, line(&item.text, 60));
+    }
+    out
+}
+
+pub fn status(
+    server: Option<&str>,
+    me: Option<&AgentRef>,
+    status: &SyncStatus,
+    stats: Option<&QueueStats>,
+    unsent: usize,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "server:      {}", server.unwrap_or("(not signed in)"));
+    let _ = writeln!(out, "agent:       {}", me.map(|a| a.name.as_str()).unwrap_or("(unknown)"));
+    let _ = writeln!(out, "cursor:      {}", status.cursor);
+    let last = status.last_synced_at.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string());
+    let _ = writeln!(out, "last synced: {}", last.as_deref().unwrap_or("never"));
+    if let Some(stats) = stats {
+        let wait = stats.estimated_wait_seconds.map(duration).unwrap_or_else(|| "no agent available".into());
+        let _ = writeln!(
+            out,
+            "queue:       {} waiting, {} agent(s) available, estimated wait {}",
+            stats.waiting, stats.available_agents, wait
+        );
+    }
+    let _ = writeln!(out, "outbox:      {unsent} unsent");
+    out
+}
+
+pub fn event(event: &CoreEvent) -> String {
+    let now = Utc::now().format("%H:%M:%S");
+    match event {
+        CoreEvent::NewEscalation { conversation, last_customer_text } => {
+            let h = conversation.handoff.as_ref();
+            format!(
+                "{now} new escalation #{} {}{} [{}] {}: {}",
+                conversation.id,
+                line(&conversation.customer.name, 40),
+                if conversation.customer.vip { " ★" } else { "" },
+                conversation.priority.as_str(),
+                reason(h.map(|h| h.reason)),
+                line(last_customer_text.as_deref().unwrap_or(""), 80)
+            )
+        }
+        CoreEvent::EscalationBacklog { count, .. } => format!("{now} {count} conversations waiting"),
+        CoreEvent::ConversationChanged { conversation } => format!(
+            "{now} conversation #{} {} ({}){}",
+            conversation.id,
+            line(&conversation.customer.name, 40),
+            conversation.status.as_str(),
+            conversation.assignee.as_ref().map(|a| format!(" → {}", line(&a.name, 30))).unwrap_or_default()
+        ),
+        CoreEvent::MessageAdded { message } => format!(
+            "{now} message #{}:{} {} ({}): {}",
+            message.conversation_id,
+            message.seq,
+            line(&message.author, 30),
+            message.role.as_str(),
+            line(&message.text, 80)
+        ),
+        CoreEvent::ConnectionChanged { status } => match &status.connection {
+            ConnectionState::Online => format!("{now} online (cursor {})", status.cursor),
+            ConnectionState::Connecting { attempt } => format!("{now} connecting (attempt {attempt})"),
+            ConnectionState::Offline { since, error, .. } => {
+                format!("{now} offline since {}: {}", since.format("%H:%M"), line(error, 120))
+            }
+        },
+        CoreEvent::OutboxChanged { item } => format!(
+            "{now} outbox {} #{} {}{}",
+            item.client_id,
+            item.conversation_id,
+            item.state.as_str(),
+            item.error.as_deref().map(|e| format!(": {}", line(e, 80))).unwrap_or_default()
+        ),
+        CoreEvent::QueueStatsChanged { stats } => format!(
+            "{now} queue: {} waiting, {} available, estimated wait {}",
+            stats.waiting,
+            stats.available_agents,
+            stats.estimated_wait_seconds.map(duration).unwrap_or_else(|| "-".into())
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(safe("a\u{1b}[31mred\u{7}"), "a\\u{1b}[31mred\\u{7}");
+        assert_eq!(safe("Zoë 😀\nnext"), "Zoë 😀\nnext");
+        assert_eq!(line("one\ntwo", 20), "one two");
+        assert_eq!(line("abcdefghij", 5), "abcd…");
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration(42), "42s");
+        assert_eq!(duration(125), "2m05s");
+        assert_eq!(duration(7260), "2h01m");
+        assert_eq!(duration(90_000), "1d01h");
+    }
+}
