@@ -12,6 +12,15 @@ use crate::error::{CoreError, CoreResult};
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// A 410 from the feed: the cursor was pruned, or the service's data was reset.
+pub fn gone(error: CoreError, after: i64) -> CoreError {
+    match error {
+        CoreError::Refused { status: 410, code, .. } if code == "cursor_unknown" => CoreError::ServiceReset(after),
+        CoreError::Refused { status: 410, .. } => CoreError::CursorGone(after),
+        other => other,
+    }
+}
+
 #[derive(Clone)]
 pub struct ApiClient {
     base: String,
@@ -120,10 +129,7 @@ impl ApiClient {
     }
 
     pub async fn changes(&self, after: i64, limit: u32) -> CoreResult<ChangesPage> {
-        match self.call(Method::GET, &format!("/v1/changes?after={after}&limit={limit}")).await {
-            Err(CoreError::Refused { status: 410, .. }) => Err(CoreError::CursorGone(after)),
-            other => other,
-        }
+        self.call(Method::GET, &format!("/v1/changes?after={after}&limit={limit}")).await.map_err(|e| gone(e, after))
     }
 
     /// Opens the live change stream after `after`.
@@ -139,8 +145,7 @@ impl ApiClient {
             .map_err(|e| self.offline(&e))?;
         match response.status() {
             StatusCode::OK => Ok(response),
-            StatusCode::GONE => Err(CoreError::CursorGone(after)),
-            _ => Err(Self::refusal(response).await),
+            _ => Err(gone(Self::refusal(response).await, after)),
         }
     }
 

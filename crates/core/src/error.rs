@@ -27,6 +27,8 @@ pub enum CoreError {
     Refused { status: u16, code: String, message: String },
     #[error("the service's change feed no longer has cursor {0}; a full resync is needed")]
     CursorGone(i64),
+    #[error("the service does not know cursor {0}: its data was reset; the cache is rebuilt")]
+    ServiceReset(i64),
     #[error("unexpected answer from the service: {0}")]
     Protocol(String),
     #[error("conversation {0} is not in the local cache; run a sync first")]

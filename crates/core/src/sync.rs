@@ -173,7 +173,12 @@ impl Engine {
         loop {
             let page = match pending.await.map_err(|e| CoreError::Protocol(e.to_string()))? {
                 Ok(page) => page,
-                Err(CoreError::CursorGone(_)) => {
+                Err(error @ (CoreError::CursorGone(_) | CoreError::ServiceReset(_))) => {
+                    if matches!(error, CoreError::ServiceReset(_)) {
+                        // Ids and versions of the old data mean nothing now.
+                        tracing::warn!("the service's data was reset; rebuilding the cache");
+                        blocking(self.store(), |store| store.clear_synced()).await?;
+                    }
                     self.resync(client).await?;
                     report.resynced = true;
                     cursor = self.store().cursor()?;
@@ -327,6 +332,12 @@ impl Engine {
         let flushed = self.flush_outbox(client).await?;
         report.sent = flushed.sent;
         report.failed = flushed.failed;
+        if flushed.sent > 0 {
+            // Bring in what the deliveries changed on the service (conversation versions).
+            let mut after_flush = SyncReport::default();
+            self.catch_up(client, &mut after_flush).await?;
+            report.changes += after_flush.changes;
+        }
         self.refresh_queue_stats(client).await?;
         Ok(report)
     }
@@ -358,6 +369,7 @@ impl Engine {
                     Some("error") => {
                         let body: Option<ErrorBody> = serde_json::from_str(&event.data).ok();
                         return match body {
+                            Some(body) if body.error.code == "cursor_unknown" => Err(CoreError::ServiceReset(cursor)),
                             Some(body) if body.error.code.starts_with("cursor_") => Err(CoreError::CursorGone(cursor)),
                             _ => Err(CoreError::Protocol(format!("the stream reported an error: {}", event.data))),
                         };
@@ -390,7 +402,7 @@ impl Engine {
         self.outbox_wake.notify_one();
         self.stats_wake.notify_one();
         match self.follow(&client, shutdown).await {
-            Err(CoreError::CursorGone(_)) => {
+            Err(CoreError::CursorGone(_) | CoreError::ServiceReset(_)) => {
                 let mut report = SyncReport::default();
                 self.catch_up(&client, &mut report).await
             }

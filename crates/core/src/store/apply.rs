@@ -119,11 +119,14 @@ impl LocalStore {
     fn finish_batch(tx: &Transaction, touched: &BTreeSet<i64>, outcome: &mut ApplyOutcome) -> CoreResult<()> {
         for id in touched {
             let Some(conversation) = load_conversation(tx, *id)? else { continue };
-            if announce(tx, &conversation)? {
-                outcome.new_escalations.push(conversation.clone());
-            }
-            if let Some(after_seq) = gap_after(tx, &conversation)? {
-                outcome.gaps.push(GapToFill { conversation_id: *id, after_seq });
+            match gap_after(tx, &conversation)? {
+                Some(after_seq) => outcome.gaps.push(GapToFill { conversation_id: *id, after_seq }),
+                // Announced once its transcript is here, so the announcement can quote it.
+                None => {
+                    if announce(tx, &conversation)? {
+                        outcome.new_escalations.push(conversation.clone());
+                    }
+                }
             }
         }
         Ok(())

@@ -99,6 +99,8 @@ struct Tx<'a> {
     tx: rusqlite::Transaction<'a>,
     next_cursor: i64,
     records: Vec<FeedRecord>,
+    /// While set, emitted entities wait here instead of entering the feed.
+    held: Option<Vec<ChangeEntity>>,
     now_ms: i64,
     enqueued_delivery: bool,
     outbound_webhooks: bool,
@@ -106,6 +108,10 @@ struct Tx<'a> {
 
 impl Tx<'_> {
     fn emit(&mut self, entity: ChangeEntity) -> ServiceResult<()> {
+        if let Some(held) = self.held.as_mut() {
+            held.push(entity);
+            return Ok(());
+        }
         let cursor = self.next_cursor;
         let change = Change { cursor, at: time_from_ms(self.now_ms), entity };
         let json = serde_json::to_string(&change).map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -346,6 +352,7 @@ impl SqliteStore {
                 records: Vec::new(),
                 now_ms: now_ms(),
                 enqueued_delivery: false,
+                held: None,
                 outbound_webhooks: self.options.outbound_webhooks,
             };
             let out = f(&mut ctx)?;
@@ -447,9 +454,16 @@ impl SqliteStore {
             ],
         )?;
         let id = tx.tx.last_insert_rowid();
-        // The conversation is announced before its messages, so feed readers always know it.
+        // The feed carries the new conversation, in its final state, before its messages: a
+        // reader always knows the conversation a message belongs to.
+        tx.held = Some(Vec::new());
+        let appended = Self::append_transcript(tx, id, &h.customer.name, &h.transcript, i64::MIN, escalated_at_ms);
+        let messages = tx.held.take().unwrap_or_default();
+        appended?;
         tx.touch_conversation(id)?;
-        Self::append_transcript(tx, id, &h.customer.name, &h.transcript, i64::MIN, escalated_at_ms)?;
+        for message in messages {
+            tx.emit(message)?;
+        }
         Ok(id)
     }
 
@@ -821,7 +835,7 @@ impl Store for SqliteStore {
             let Some(id) = existing else {
                 let now = tx.now_ms;
                 let id = Self::insert_handoff(tx, h, now)?;
-                let conversation = tx.touch_conversation(id)?;
+                let conversation = tx.conversation(id)?;
                 return Ok(IntakeHandoffResult { conversation, created: true });
             };
             let conversation = tx.conversation(id)?;

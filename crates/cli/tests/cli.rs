@@ -1,0 +1,895 @@
+//! The real `handoff` binary against a real `handoff-service` started in-process on
+//! 127.0.0.1:0. Every test has its own temporary directory holding both the service database
+//! and the client profile; credentials come from `HANDOFF_SERVER` / `HANDOFF_TOKEN`, so no
+//! keychain is involved.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use handoff_protocol::signing::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use handoff_protocol::*;
+use handoff_service::store::ImportedConversation;
+use handoff_service::{ServiceConfig, ServiceHandle, Store};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_handoff");
+const INTAKE_SECRET: &[u8] = b"cli-test-intake-secret";
+/// A single CLI run that takes longer than this is a hang, not a slow machine.
+const RUN_TIMEOUT: Duration = Duration::from_secs(30);
+
+// --- running the binary -------------------------------------------------------------------
+
+/// What one run of the binary did.
+struct Out {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Debug for Out {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}", self.code, self.stdout, self.stderr)
+    }
+}
+
+impl Out {
+    /// Asserts exit 0 and returns self.
+    #[track_caller]
+    fn ok(self) -> Self {
+        assert_eq!(self.code, Some(0), "expected success: {self:?}");
+        self
+    }
+
+    /// Asserts the exit code and returns self.
+    #[track_caller]
+    fn code(self, code: i32) -> Self {
+        assert_eq!(self.code, Some(code), "expected exit {code}: {self:?}");
+        self
+    }
+
+    /// Asserts a runtime error: exit 1 and an `error:` line on stderr, nothing on stdout.
+    #[track_caller]
+    fn runtime_error(self) -> Self {
+        let out = self.code(1);
+        assert!(out.stderr.contains("error:"), "no `error:` on stderr: {out:?}");
+        assert!(out.stdout.trim().is_empty(), "a failed command printed to stdout: {out:?}");
+        out
+    }
+
+    #[track_caller]
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:?}"))
+    }
+}
+
+/// The environment of one profile.
+#[derive(Clone)]
+struct Profile {
+    root: PathBuf,
+    server: Option<String>,
+    token: Option<String>,
+}
+
+impl Profile {
+    fn command(&self, args: &[String]) -> Command {
+        let mut command = Command::new(BIN);
+        command
+            .args(args)
+            .env("HANDOFF_DATA_DIR", self.root.join("data"))
+            .env("HOME", &self.root)
+            .env("XDG_DATA_HOME", self.root.join("xdg"))
+            .env_remove("HANDOFF_LOG")
+            .stdin(Stdio::null());
+        match &self.server {
+            Some(server) => command.env("HANDOFF_SERVER", server),
+            None => command.env_remove("HANDOFF_SERVER"),
+        };
+        match &self.token {
+            Some(token) => command.env("HANDOFF_TOKEN", token),
+            None => command.env_remove("HANDOFF_TOKEN"),
+        };
+        command
+    }
+
+    /// Runs the binary to its end (killed after `RUN_TIMEOUT`). Blocks.
+    fn run_blocking(&self, args: &[String]) -> Out {
+        let mut child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the handoff binary starts");
+        let stdout = drain(child.stdout.take().expect("stdout"));
+        let stderr = drain(child.stderr.take().expect("stderr"));
+        let deadline = Instant::now() + RUN_TIMEOUT;
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for the binary") {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("`handoff {}` did not finish within {RUN_TIMEOUT:?}", args.join(" "));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        Out {
+            code: status.code(),
+            stdout: stdout.join().expect("stdout reader"),
+            stderr: stderr.join().expect("stderr reader"),
+        }
+    }
+
+    /// Runs the binary off the async runtime, so the in-process service keeps serving.
+    async fn run(&self, args: &[&str]) -> Out {
+        let profile = self.clone();
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        tokio::task::spawn_blocking(move || profile.run_blocking(&args)).await.expect("the run task")
+    }
+}
+
+fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        String::from_utf8(bytes).expect("the binary writes UTF-8")
+    })
+}
+
+// --- the service --------------------------------------------------------------------------
+
+fn service_config(db_path: &Path, addr: SocketAddr) -> ServiceConfig {
+    let mut config = ServiceConfig::new(db_path.to_path_buf(), addr);
+    config.intake_secret = Some(INTAKE_SECRET.to_vec());
+    config.wait_notice_after = None;
+    config.heartbeat = Duration::from_millis(300);
+    config
+}
+
+/// A service, its agents Alice and Bob, and Alice's `handoff` profile.
+struct Desk {
+    dir: tempfile::TempDir,
+    service: Option<ServiceHandle>,
+    addr: SocketAddr,
+    http: reqwest::Client,
+    alice: AgentRef,
+    alice_token: String,
+    bob: AgentRef,
+    bob_token: String,
+}
+
+impl Desk {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = service_config(&dir.path().join("service.sqlite"), "127.0.0.1:0".parse().unwrap());
+        let service = handoff_service::start(config).await.expect("the service starts");
+        let alice = service.store().add_agent("Alice").expect("add Alice");
+        let bob = service.store().add_agent("Bob").expect("add Bob");
+        Self {
+            addr: service.addr(),
+            dir,
+            service: Some(service),
+            http: reqwest::Client::new(),
+            alice: alice.agent,
+            alice_token: alice.token,
+            bob: bob.agent,
+            bob_token: bob.token,
+        }
+    }
+
+    fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url())
+    }
+
+    fn store(&self) -> &dyn Store {
+        self.service.as_ref().expect("the service is running").store().as_ref()
+    }
+
+    /// Alice's profile, signed in through the environment.
+    fn alice(&self) -> Profile {
+        Profile {
+            root: self.dir.path().to_path_buf(),
+            server: Some(self.base_url()),
+            token: Some(self.alice_token.clone()),
+        }
+    }
+
+    async fn run(&self, args: &[&str]) -> Out {
+        self.alice().run(args).await
+    }
+
+    /// Stops the service gracefully; the database stays.
+    async fn stop(&mut self) {
+        self.service.take().expect("the service is running").shutdown().await;
+    }
+
+    /// Starts the service again on the same address and database.
+    async fn restart(&mut self) {
+        assert!(self.service.is_none(), "stop the service first");
+        let config = service_config(&self.dir.path().join("service.sqlite"), self.addr);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match handoff_service::start(config.clone()).await {
+                Ok(service) => {
+                    assert_eq!(service.addr(), self.addr);
+                    self.service = Some(service);
+                    return;
+                }
+                Err(error) if Instant::now() < deadline => {
+                    eprintln!("restart on {} not possible yet: {error}", self.addr);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(error) => panic!("the service does not start again on {}: {error}", self.addr),
+            }
+        }
+    }
+
+    /// Escalates through the signed intake, as a bot platform does; returns the conversation id.
+    async fn escalate(&self, body: &Value) -> i64 {
+        let raw = body.to_string();
+        let timestamp = chrono::Utc::now().timestamp();
+        let response = self
+            .http
+            .post(self.url("/v1/intake/handoffs"))
+            .header("content-type", "application/json")
+            .header(TIMESTAMP_HEADER, timestamp.to_string())
+            .header(SIGNATURE_HEADER, signing::sign(INTAKE_SECRET, timestamp, raw.as_bytes()))
+            .body(raw)
+            .send()
+            .await
+            .expect("the intake request reaches the service");
+        let status = response.status();
+        let json: Value = response.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "escalation refused: {status} {json}");
+        json["conversation"]["id"].as_i64().expect("a conversation id")
+    }
+
+    /// Imports a conversation escalated `minutes_ago`, ending in `status`.
+    fn import(&self, body: &Value, minutes_ago: i64, status: ConversationStatus) -> i64 {
+        let handoff: IntakeHandoff = serde_json::from_value(body.clone()).expect("an intake body");
+        let conversation = ImportedConversation {
+            handoff,
+            escalated_at: chrono::Utc::now() - chrono::Duration::minutes(minutes_ago),
+            claimed: None,
+            agent_replies: Vec::new(),
+            customer_follow_ups: Vec::new(),
+            final_status: status,
+        };
+        self.store().import_conversation(&conversation).expect("import").id
+    }
+
+    /// The conversation's messages as the service has them.
+    async fn service_messages(&self, id: i64) -> Vec<Message> {
+        let response = self
+            .http
+            .get(self.url(&format!("/v1/conversations/{id}/messages?limit=1000")))
+            .bearer_auth(&self.bob_token)
+            .send()
+            .await
+            .expect("the request reaches the service");
+        assert!(response.status().is_success(), "messages of {id}: {}", response.status());
+        response.json::<MessagesPage>().await.expect("a messages page").messages
+    }
+}
+
+/// An intake body; adjust fields with `body["priority"] = json!(…)`.
+fn handoff_body(external_id: &str, customer: &str, customer_lines: &[&str]) -> Value {
+    let mut transcript = vec![json!({"role": "bot", "text": "Hello! How can I help?"})];
+    for line in customer_lines {
+        transcript.push(json!({"role": "customer", "text": line}));
+    }
+    json!({
+        "external_id": external_id,
+        "channel": "web",
+        "customer": {"id": format!("c-{external_id}"), "name": customer, "email": "sam@example.com", "phone": null, "vip": false},
+        "reason": "explicit_request",
+        "trigger": "customer typed 'human'",
+        "priority": "normal",
+        "summary": "Asks about switching to annual billing",
+        "topic": "annual billing",
+        "transcript": transcript
+    })
+}
+
+fn ids(items: &Value) -> Vec<i64> {
+    items.as_array().expect("a JSON array").iter().map(|i| i["id"].as_i64().expect("id")).collect()
+}
+
+/// The transcript lines of `show --json` with exactly this text.
+fn lines_with_text<'a>(view: &'a Value, text: &str) -> Vec<&'a Value> {
+    view["messages"].as_array().expect("messages").iter().filter(|m| m["text"] == text).collect()
+}
+
+// --- 1. first sync and the queue ------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_sync_fills_the_queue_sorted_by_priority_then_longest_wait() {
+    let desk = Desk::start().await;
+    // Created in an order where ids do not match the expected queue order.
+    let cleo = desk.import(
+        &handoff_body("ext-cleo", "Cleo Normal", &["hi", "Cleo waited 2 minutes"]),
+        2,
+        ConversationStatus::Waiting,
+    );
+    let ada = desk.import(
+        &handoff_body("ext-ada", "Ada Normal", &["hi", "Ada waited 10 minutes"]),
+        10,
+        ConversationStatus::Waiting,
+    );
+    let mut urgent = handoff_body("ext-bea", "Bea Urgent", &["this is unacceptable", "Bea is furious"]);
+    urgent["priority"] = json!("urgent");
+    urgent["reason"] = json!("sentiment");
+    let bea = desk.escalate(&urgent).await;
+    let mut vip = handoff_body("ext-dan", "Dan VIP", &["Dan needs the enterprise contract"]);
+    vip["priority"] = json!("high");
+    vip["reason"] = json!("vip");
+    vip["customer"]["vip"] = json!(true);
+    let dan = desk.import(&vip, 5, ConversationStatus::Waiting);
+    // Neither of these is waiting.
+    desk.import(&handoff_body("ext-bot", "Bo Bot", &["thanks bot"]), 30, ConversationStatus::Bot);
+    let taken = desk.escalate(&handoff_body("ext-taken", "Tia Taken", &["taken by Bob"])).await;
+    desk.store().claim(taken, &desk.bob).expect("Bob claims");
+
+    // Nothing cached before the first sync.
+    let before = desk.run(&["queue", "--json"]).await.ok();
+    assert_eq!(before.json(), json!([]));
+    assert_eq!(desk.run(&["queue"]).await.ok().stdout, "nothing here\n");
+
+    let sync = desk.run(&["sync"]).await.ok();
+    let line = sync.stdout.lines().find(|l| l.starts_with("synced: ")).unwrap_or_else(|| panic!("{sync:?}"));
+    let changes: usize = line["synced: ".len()..].split(' ').next().unwrap().parse().expect("a change count");
+    assert!(changes > 0, "{sync:?}");
+    assert!(line.contains(" change(s)"), "{sync:?}");
+    assert!(line.contains("4 new escalation(s)"), "the four waiting conversations are announced: {sync:?}");
+
+    let queue = desk.run(&["queue", "--json"]).await.ok().json();
+    assert_eq!(ids(&queue), vec![bea, dan, ada, cleo], "urgent, high, then the longest wait first: {queue:#}");
+    let expected = [
+        (bea, "Bea Urgent", "sentiment", "urgent", false, "Bea is furious"),
+        (dan, "Dan VIP", "vip", "high", true, "Dan needs the enterprise contract"),
+        (ada, "Ada Normal", "explicit_request", "normal", false, "Ada waited 10 minutes"),
+        (cleo, "Cleo Normal", "explicit_request", "normal", false, "Cleo waited 2 minutes"),
+    ];
+    for (item, (id, name, reason, priority, vip, last)) in queue.as_array().unwrap().iter().zip(expected) {
+        assert_eq!(item["id"], id);
+        assert_eq!(item["status"], "waiting");
+        assert_eq!(item["customer_name"], name);
+        assert_eq!(item["reason"], reason);
+        assert_eq!(item["priority"], priority);
+        assert_eq!(item["vip"], vip);
+        assert_eq!(item["last_customer_text"], last);
+        assert!(item["escalated_at"].is_string(), "{item}");
+    }
+
+    let human = desk.run(&["queue"]).await.ok().stdout;
+    assert!(human.starts_with(&format!("{:>6}  PRIORITY", "ID")), "{human}");
+    let rows: Vec<&str> = human.lines().skip(1).collect();
+    assert_eq!(rows.len(), 4, "{human}");
+    for (row, (id, name, reason, priority, vip, last)) in rows.iter().zip(expected) {
+        assert!(row.trim_start().starts_with(&id.to_string()), "{row}");
+        for part in [name, reason, priority, last] {
+            assert!(row.contains(part), "{part:?} missing in {row:?}");
+        }
+        assert_eq!(row.contains('★'), vip, "{row}");
+    }
+
+    // A second sync finds nothing new.
+    let again = desk.run(&["sync"]).await.ok();
+    assert!(again.stdout.starts_with("synced: 0 change(s)"), "{again:?}");
+}
+
+// --- 2. untrusted text ----------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_keeps_untrusted_text_exact_in_json_and_escapes_it_for_humans() {
+    let desk = Desk::start().await;
+    let nasty = "<script>alert('x')</script><b>bold</b> &amp; \u{0}nul 😀 emoji \u{1b}[31mred\u{1b}[0m \"quoted\" \\ \u{7}bell\nsecond line";
+    let id = desk.escalate(&handoff_body("ext-nasty", "Zoë Ünicode", &["hello", nasty])).await;
+    desk.run(&["sync"]).await.ok();
+
+    let show = desk.run(&["show", &id.to_string(), "--json"]).await.ok();
+    assert!(!show.stdout.contains('\u{1b}') && !show.stdout.contains('\u{0}'), "JSON escapes control characters");
+    let view = show.json();
+    assert_eq!(view.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["conversation", "messages"]);
+    assert_eq!(view["conversation"]["id"], id);
+    assert_eq!(view["conversation"]["status"], "waiting");
+    assert_eq!(view["conversation"]["customer"]["name"], "Zoë Ünicode");
+    let messages = view["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 3, "{view:#}");
+    for (index, message) in messages.iter().enumerate() {
+        for key in ["seq", "role", "author", "text", "private", "created_at", "state"] {
+            assert!(message.get(key).is_some(), "{key} missing in {message}");
+        }
+        assert_eq!(message["seq"], index as i64 + 1);
+        assert_eq!(message["state"], "sent");
+        assert_eq!(message["private"], false);
+    }
+    assert_eq!(messages[0]["role"], "bot");
+    assert_eq!(messages[1]["text"], "hello");
+    let line = &messages[2];
+    assert_eq!(line["role"], "customer");
+    assert_eq!(line["author"], "Zoë Ünicode");
+    assert_eq!(line["text"].as_str().unwrap(), nasty, "the text survives byte for byte");
+    assert_eq!(line["text"].as_str().unwrap().as_bytes(), nasty.as_bytes());
+
+    let human = desk.run(&["show", &id.to_string()]).await.ok().stdout;
+    for raw in ['\u{1b}', '\u{0}', '\u{7}'] {
+        assert!(!human.contains(raw), "a raw {raw:?} reached the terminal: {human:?}");
+    }
+    assert!(human.contains("\\u{1b}[31mred\\u{1b}[0m"), "{human}");
+    assert!(human.contains("\\u{0}nul") && human.contains("\\u{7}bell"), "{human}");
+    assert!(human.contains("<script>alert('x')</script><b>bold</b> &amp;"), "{human}");
+    assert!(human.contains("😀 emoji") && human.contains("\"quoted\" \\ "), "{human}");
+    assert!(human.contains("\n     second line"), "continuation lines are indented: {human}");
+    assert!(human.starts_with(&format!("#{id} Zoë Ünicode — waiting via web")), "{human}");
+
+    // The queue's one-line preview is escaped too.
+    let clear = "\u{1b}[2J\u{1b}[Hyour screen is gone";
+    let other = desk.escalate(&handoff_body("ext-clear", "Cy Clear", &[clear])).await;
+    desk.run(&["sync"]).await.ok();
+    let queue = desk.run(&["queue"]).await.ok().stdout;
+    assert!(!queue.contains('\u{1b}') && !queue.contains('\u{0}'), "{queue:?}");
+    assert!(queue.contains("\\u{1b}[2J\\u{1b}[Hyour screen is gone"), "{queue}");
+    let queue = desk.run(&["queue", "--json"]).await.ok().json();
+    assert_eq!(ids(&queue), vec![id, other]);
+    assert_eq!(queue[0]["last_customer_text"].as_str().unwrap(), nasty);
+    assert_eq!(queue[1]["last_customer_text"].as_str().unwrap(), clear);
+}
+
+// --- 3. claim, reply, note ------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claim_reply_and_note_reach_the_service_exactly_once() {
+    let desk = Desk::start().await;
+    let id = desk.escalate(&handoff_body("ext-1", "Sam Customer", &["Can I switch to annual billing?"])).await;
+    let sid = id.to_string();
+    desk.run(&["sync"]).await.ok();
+
+    let claim = desk.run(&["claim", &sid]).await.ok();
+    assert_eq!(claim.stdout.trim(), format!("claimed conversation {id} (Sam Customer)"));
+    let conversation = desk.store().conversation(id).unwrap();
+    assert_eq!(conversation.status, ConversationStatus::Assigned);
+    assert_eq!(conversation.assignee.as_ref().map(|a| a.id), Some(desk.alice.id));
+    let mine = desk.run(&["queue", "--tab", "mine", "--json"]).await.ok().json();
+    assert_eq!(ids(&mine), vec![id]);
+
+    let reply = "Happy to help — annual billing is under Settings → Plan ✓";
+    assert_eq!(desk.run(&["reply", &sid, reply]).await.ok().stdout, "sent\n");
+    let note = "customer seems ready to upgrade";
+    assert_eq!(desk.run(&["note", &sid, note]).await.ok().stdout, "sent\n");
+
+    let on_service = desk.service_messages(id).await;
+    let replies: Vec<&Message> = on_service.iter().filter(|m| m.text == reply).collect();
+    assert_eq!(replies.len(), 1, "{on_service:#?}");
+    assert_eq!((replies[0].role, replies[0].author.as_str(), replies[0].private), (Role::Agent, "Alice", false));
+    let notes: Vec<&Message> = on_service.iter().filter(|m| m.text == note).collect();
+    assert_eq!(notes.len(), 1, "{on_service:#?}");
+    assert!(notes[0].private, "a note is private");
+
+    // A later sync brings both back through the feed without duplicating them.
+    desk.run(&["sync"]).await.ok();
+    let view = desk.run(&["show", &sid, "--json"]).await.ok().json();
+    let reply_lines = lines_with_text(&view, reply);
+    assert_eq!(reply_lines.len(), 1, "{view:#}");
+    assert_eq!(reply_lines[0]["state"], "sent");
+    assert_eq!(reply_lines[0]["private"], false);
+    assert_eq!(reply_lines[0]["seq"], replies[0].seq);
+    assert_eq!(reply_lines[0]["client_id"].as_str(), replies[0].client_id.as_deref());
+    let note_lines = lines_with_text(&view, note);
+    assert_eq!(note_lines.len(), 1, "{view:#}");
+    assert_eq!(note_lines[0]["private"], true);
+    assert_eq!(note_lines[0]["state"], "sent");
+    assert_eq!(desk.run(&["outbox", "--json"]).await.ok().json(), json!([]));
+    assert_eq!(desk.service_messages(id).await.iter().filter(|m| m.text == reply).count(), 1);
+
+    let human = desk.run(&["show", &sid]).await.ok().stdout;
+    assert!(human.contains("Alice (agent) [note]:\n     customer seems ready to upgrade"), "{human}");
+    assert!(human.contains("  assignee: Alice"), "{human}");
+}
+
+// --- 4. offline -----------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offline_reply_waits_in_the_outbox_and_is_delivered_once_after_restart() {
+    let mut desk = Desk::start().await;
+    let id = desk.escalate(&handoff_body("ext-1", "Olga Offline", &["are you there?"])).await;
+    let other = desk.escalate(&handoff_body("ext-2", "Otto Other", &["me too"])).await;
+    let (sid, sother) = (id.to_string(), other.to_string());
+    desk.run(&["sync"]).await.ok();
+    desk.run(&["claim", &sid]).await.ok();
+
+    desk.stop().await;
+    let text = "Sorry for the wait — I'm on it (sent while offline)";
+    let reply = desk.run(&["reply", &sid, text]).await.ok();
+    assert_eq!(reply.stdout, "queued: will be sent when online\n", "{reply:?}");
+
+    let view = desk.run(&["show", &sid, "--json"]).await.ok().json();
+    let pending = lines_with_text(&view, text);
+    assert_eq!(pending.len(), 1, "{view:#}");
+    assert_eq!(pending[0]["state"], "pending");
+    assert_eq!(pending[0]["seq"], Value::Null);
+    assert_eq!(pending[0]["role"], "agent");
+    assert!(desk.run(&["show", &sid]).await.ok().stdout.contains("[pending]"));
+
+    let outbox = desk.run(&["outbox", "--json"]).await.ok().json();
+    let items = outbox.as_array().unwrap();
+    assert_eq!(items.len(), 1, "{outbox:#}");
+    assert_eq!(items[0]["conversation_id"], id);
+    assert_eq!(items[0]["text"], text);
+    assert_eq!(items[0]["state"], "pending");
+    assert_eq!(items[0]["private"], false);
+    let client_id = items[0]["client_id"].as_str().unwrap().to_string();
+    assert!(pending[0]["client_id"] == client_id.as_str(), "{view:#}");
+    assert!(desk.run(&["outbox"]).await.ok().stdout.contains(&client_id));
+
+    // Commands the service must decide fail fast, and say why.
+    let started = Instant::now();
+    let claim = desk.run(&["claim", &sother]).await.runtime_error();
+    assert!(claim.stderr.contains("cannot be reached"), "{claim:?}");
+    assert!(started.elapsed() < Duration::from_secs(10), "claiming offline took {:?}", started.elapsed());
+    let sync = desk.run(&["sync"]).await.runtime_error();
+    assert!(sync.stderr.contains("cannot be reached"), "{sync:?}");
+    assert_eq!(desk.run(&["outbox", "--json"]).await.ok().json().as_array().unwrap().len(), 1);
+
+    desk.restart().await;
+    let sync = desk.run(&["sync"]).await.ok();
+    assert!(sync.stdout.contains("outbox: 1 sent, 0 failed"), "{sync:?}");
+
+    let on_service = desk.service_messages(id).await;
+    let delivered: Vec<&Message> = on_service.iter().filter(|m| m.text == text).collect();
+    assert_eq!(delivered.len(), 1, "{on_service:#?}");
+    assert_eq!(delivered[0].client_id.as_deref(), Some(client_id.as_str()));
+    assert_eq!(delivered[0].author, "Alice");
+
+    let view = desk.run(&["show", &sid, "--json"]).await.ok().json();
+    let sent = lines_with_text(&view, text);
+    assert_eq!(sent.len(), 1, "{view:#}");
+    assert_eq!(sent[0]["state"], "sent");
+    assert_eq!(sent[0]["seq"], delivered[0].seq);
+    assert_eq!(desk.run(&["outbox", "--json"]).await.ok().json(), json!([]));
+
+    // Syncing again delivers nothing twice.
+    let again = desk.run(&["sync"]).await.ok();
+    assert!(!again.stdout.contains("outbox:"), "{again:?}");
+    assert_eq!(desk.service_messages(id).await.iter().filter(|m| m.text == text).count(), 1);
+    // And the other conversation can be claimed now.
+    desk.run(&["claim", &sother]).await.ok();
+}
+
+// --- 5. refused replies ---------------------------------------------------------------------
+
+/// The client id in "failed: … — kept in the outbox as ID (retry or discard …)".
+fn failed_client_id(out: &Out) -> String {
+    let rest = out.stdout.split("kept in the outbox as ").nth(1).unwrap_or_else(|| panic!("{out:?}"));
+    rest.split_whitespace().next().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_reply_fails_with_the_reason_and_can_be_discarded_or_retried() {
+    let desk = Desk::start().await;
+    let id = desk.escalate(&handoff_body("ext-1", "Rita Refused", &["hello?"])).await;
+    let sid = id.to_string();
+    desk.store().claim(id, &desk.bob).expect("Bob claims first");
+    desk.run(&["sync"]).await.ok();
+
+    let text = "Alice answering Bob's customer";
+    let reply = desk.run(&["reply", &sid, text]).await.ok();
+    assert!(reply.stdout.starts_with("failed: "), "{reply:?}");
+    assert!(reply.stdout.contains("only the assignee can reply"), "{reply:?}");
+    let client_id = failed_client_id(&reply);
+
+    let outbox = desk.run(&["outbox", "--json"]).await.ok().json();
+    let items = outbox.as_array().unwrap();
+    assert_eq!(items.len(), 1, "{outbox:#}");
+    assert_eq!(items[0]["client_id"], client_id.as_str());
+    assert_eq!(items[0]["state"], "failed");
+    assert_eq!(items[0]["text"], text);
+    let error = items[0]["error"].as_str().expect("the service's reason");
+    assert!(error.contains("only the assignee can reply"), "{error}");
+    assert!(error.contains("assigned to another agent"), "{error}");
+    let view = desk.run(&["show", &sid, "--json"]).await.ok().json();
+    let failed = lines_with_text(&view, text);
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["state"], "failed");
+    assert_eq!(failed[0]["error"], error);
+    assert!(desk.service_messages(id).await.iter().all(|m| m.text != text));
+
+    let discard = desk.run(&["outbox", "discard", &client_id]).await.ok();
+    assert_eq!(discard.stdout, format!("discarded {client_id}\n"));
+    assert_eq!(desk.run(&["outbox", "--json"]).await.ok().json(), json!([]));
+    assert!(lines_with_text(&desk.run(&["show", &sid, "--json"]).await.ok().json(), text).is_empty());
+
+    let unknown = desk.run(&["outbox", "retry", "no-such-client-id"]).await.runtime_error();
+    assert!(unknown.stderr.contains("does not exist"), "{unknown:?}");
+    desk.run(&["outbox", "discard", &client_id]).await.runtime_error();
+
+    // Refused again; once Alice owns the conversation, a retry goes through, once.
+    let second = "Alice, now the assignee";
+    let client_id = failed_client_id(&desk.run(&["reply", &sid, second]).await.ok());
+    desk.store().release(id, &desk.bob).expect("Bob releases");
+    desk.run(&["claim", &sid]).await.ok();
+    let retry = desk.run(&["outbox", "retry", &client_id]).await.ok();
+    assert_eq!(retry.stdout, "sent\n", "{retry:?}");
+    assert_eq!(desk.service_messages(id).await.iter().filter(|m| m.text == second).count(), 1);
+    assert_eq!(desk.run(&["outbox", "--json"]).await.ok().json(), json!([]));
+}
+
+// --- 6. search ------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_cached_messages_with_highlights_ignoring_diacritics() {
+    let desk = Desk::start().await;
+    let billing = desk.escalate(&handoff_body("ext-1", "Sam Billing", &["Can I switch to annual billing?"])).await;
+    let dessert =
+        desk.escalate(&handoff_body("ext-2", "Chloé Dessert", &["Le dessert était une crème brûlée parfaite"])).await;
+    desk.run(&["sync"]).await.ok();
+
+    let hits = desk.run(&["search", "annual billing", "--json"]).await.ok().json();
+    let hit = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["conversation_id"] == billing && h["role"] == "customer")
+        .unwrap_or_else(|| panic!("no hit in conversation {billing}: {hits:#}"));
+    assert_eq!(hit["customer_name"], "Sam Billing");
+    assert!(hit["seq"].as_i64().unwrap() >= 1);
+    let parts = hit["snippet"].as_array().unwrap();
+    let highlighted: Vec<String> =
+        parts.iter().filter(|p| p["highlight"] == true).map(|p| p["text"].as_str().unwrap().to_lowercase()).collect();
+    assert!(highlighted.contains(&"annual".to_string()), "{parts:?}");
+    assert!(highlighted.contains(&"billing".to_string()), "{parts:?}");
+    assert!(parts.iter().any(|p| p["highlight"] == false), "{parts:?}");
+    let whole: String = parts.iter().map(|p| p["text"].as_str().unwrap()).collect();
+    assert!(whole.contains("switch to annual billing"), "{whole}");
+
+    let hits = desk.run(&["search", "creme brulee", "--json"]).await.ok().json();
+    let hits = hits.as_array().unwrap();
+    assert_eq!(hits.len(), 1, "{hits:#?}");
+    assert_eq!(hits[0]["conversation_id"], dessert);
+    let highlighted: Vec<&str> = hits[0]["snippet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["highlight"] == true)
+        .map(|p| p["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(highlighted, vec!["crème", "brûlée"]);
+
+    let human = desk.run(&["search", "creme brulee"]).await.ok().stdout;
+    assert!(human.starts_with(&format!("#{dessert}:")), "{human}");
+    assert!(human.contains("Chloé Dessert") && human.contains("[crème] [brûlée]"), "{human}");
+    assert_eq!(desk.run(&["search", "zanzibar"]).await.ok().stdout, "no matches\n");
+    assert_eq!(desk.run(&["search", "zanzibar", "--json"]).await.ok().json(), json!([]));
+}
+
+// --- 7. resolve and release -----------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resolve_back_to_bot_and_release_change_the_status() {
+    let desk = Desk::start().await;
+    let solved = desk.escalate(&handoff_body("ext-1", "Sol Solved", &["fix it"])).await;
+    let bot = desk.escalate(&handoff_body("ext-2", "Bob Bot", &["never mind"])).await;
+    let released = desk.escalate(&handoff_body("ext-3", "Rae Released", &["anyone?"])).await;
+    desk.run(&["sync"]).await.ok();
+    let status_of = |view: &Value| view["conversation"]["status"].as_str().unwrap().to_string();
+
+    let s = solved.to_string();
+    desk.run(&["claim", &s]).await.ok();
+    let out = desk.run(&["resolve", &s]).await.ok();
+    assert_eq!(out.stdout, format!("conversation {solved} is now resolved\n"));
+    assert_eq!(status_of(&desk.run(&["show", &s, "--json"]).await.ok().json()), "resolved");
+    assert_eq!(desk.store().conversation(solved).unwrap().status, ConversationStatus::Resolved);
+
+    let b = bot.to_string();
+    desk.run(&["claim", &b]).await.ok();
+    let out = desk.run(&["resolve", &b, "--back-to-bot"]).await.ok();
+    assert_eq!(out.stdout, format!("conversation {bot} is now bot\n"));
+    let view = desk.run(&["show", &b, "--json"]).await.ok().json();
+    assert_eq!(status_of(&view), "bot");
+    assert_eq!(view["conversation"]["assignee"], Value::Null);
+    assert_eq!(desk.store().conversation(bot).unwrap().status, ConversationStatus::Bot);
+
+    let r = released.to_string();
+    desk.run(&["claim", &r]).await.ok();
+    let view = desk.run(&["show", &r, "--json"]).await.ok().json();
+    assert_eq!(status_of(&view), "assigned");
+    assert_eq!(view["conversation"]["assignee"]["name"], "Alice");
+    assert!(ids(&desk.run(&["queue", "--json"]).await.ok().json()).is_empty());
+    let out = desk.run(&["release", &r]).await.ok();
+    assert_eq!(out.stdout, format!("released conversation {released}; it is waiting again\n"));
+    let view = desk.run(&["show", &r, "--json"]).await.ok().json();
+    assert_eq!(status_of(&view), "waiting");
+    assert_eq!(view["conversation"]["assignee"], Value::Null);
+    assert_eq!(desk.store().conversation(released).unwrap().status, ConversationStatus::Waiting);
+    assert_eq!(ids(&desk.run(&["queue", "--json"]).await.ok().json()), vec![released]);
+    assert!(ids(&desk.run(&["queue", "--tab", "mine", "--json"]).await.ok().json()).is_empty());
+    let mut recent = ids(&desk.run(&["queue", "--tab", "recent", "--json"]).await.ok().json());
+    recent.sort();
+    assert_eq!(recent, vec![solved, bot]);
+
+    // Resolving what is no longer ours is refused by the service.
+    let refused = desk.run(&["resolve", &s]).await.runtime_error();
+    assert!(refused.stderr.contains("the service refused"), "{refused:?}");
+}
+
+// --- 8. exit codes --------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_errors_exit_2_and_runtime_errors_exit_1() {
+    let desk = Desk::start().await;
+    for args in [
+        &["frobnicate"][..],
+        &["show"],
+        &["show", "abc"],
+        &["reply", "12"],
+        &["claim", "1.5"],
+        &["queue", "--tab", "everything"],
+        &["sync", "--json"],
+        &["purge"],
+    ] {
+        let out = desk.run(args).await.code(2);
+        assert!(out.stdout.is_empty(), "{args:?}: {out:?}");
+        assert!(out.stderr.starts_with("error: "), "{args:?}: {out:?}");
+        assert!(out.stderr.contains("Usage: ") || out.stderr.contains("try '--help'"), "{args:?}: {out:?}");
+    }
+    assert!(desk.run(&["--help"]).await.ok().stdout.contains("sync"));
+
+    desk.run(&["sync"]).await.ok();
+    let missing = desk.run(&["show", "999999"]).await.runtime_error();
+    assert!(missing.stderr.contains("999999") && missing.stderr.contains("not in the local cache"), "{missing:?}");
+    let missing = desk.run(&["reply", "999999", "hello"]).await.runtime_error();
+    assert!(missing.stderr.contains("not in the local cache"), "{missing:?}");
+
+    let mut bad = desk.alice();
+    bad.token = Some("hd_not-a-real-token".into());
+    let out = bad.run(&["sync"]).await.runtime_error();
+    assert!(out.stderr.contains("token"), "{out:?}");
+    assert!(!out.stderr.contains("hd_not-a-real-token"), "the token is not echoed: {out:?}");
+
+    let mut bad = desk.alice();
+    bad.server = Some("ftp://example.invalid".into());
+    let out = bad.run(&["sync"]).await.runtime_error();
+    assert!(out.stderr.contains("http://"), "{out:?}");
+}
+
+// --- 9. sync --follow --json ----------------------------------------------------------------
+
+/// A running `handoff sync --follow --json`, killed on drop.
+struct Follower {
+    child: Child,
+    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+    seen: Vec<String>,
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Follower {
+    fn start(profile: &Profile) -> Self {
+        let mut child = profile
+            .command(&["sync".into(), "--follow".into(), "--json".into()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the follower starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { child, lines, seen: Vec::new() }
+    }
+
+    /// Reads JSON lines until one satisfies `wanted`, up to `deadline`.
+    async fn until(&mut self, deadline: tokio::time::Instant, wanted: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let line = match tokio::time::timeout_at(deadline, self.lines.recv()).await {
+                Ok(Some(line)) => line,
+                Ok(None) => panic!("the follower ended; it printed:\n{}", self.seen.join("\n")),
+                Err(_) => panic!("deadline passed; the follower printed:\n{}", self.seen.join("\n")),
+            };
+            self.seen.push(line.clone());
+            let event: Value =
+                serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line:?}"));
+            assert!(event["type"].is_string(), "an event without a type: {line}");
+            if wanted(&event) {
+                return event;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_follow_json_prints_a_new_escalation_as_it_happens() {
+    let desk = Desk::start().await;
+    desk.escalate(&handoff_body("ext-old", "Olaf Old", &["already waiting"])).await;
+    let mut follower = Follower::start(&desk.alice());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    follower
+        .until(deadline, |e| e["type"] == "connection_changed" && e["status"]["connection"]["state"] == "online")
+        .await;
+
+    let body = handoff_body("ext-live", "Liv Live", &["I need a human \u{1b}[1mnow\u{1b}[0m"]);
+    let id = desk.escalate(&body).await;
+    let event = follower.until(deadline, |e| e["type"] == "new_escalation" && e["conversation"]["id"] == id).await;
+    assert_eq!(event["conversation"]["customer"]["name"], "Liv Live");
+    assert_eq!(event["conversation"]["status"], "waiting");
+    assert_eq!(event["last_customer_text"], "I need a human \u{1b}[1mnow\u{1b}[0m");
+    assert!(follower.seen.iter().all(|l| !l.contains('\u{1b}')), "JSON lines escape control characters");
+    drop(follower);
+
+    // The follower kept the cache up to date.
+    let queue = desk.run(&["queue", "--json"]).await.ok().json();
+    assert!(ids(&queue).contains(&id), "{queue:#}");
+}
+
+// --- 10. purge ------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn purge_removes_resolved_conversations_and_keeps_waiting_ones() {
+    let desk = Desk::start().await;
+    let resolved = desk.escalate(&handoff_body("ext-1", "Pia Purged", &["zebra crossing question"])).await;
+    let imported =
+        desk.import(&handoff_body("ext-2", "Ivo Imported", &["giraffe question"]), 60, ConversationStatus::Resolved);
+    let waiting = desk.escalate(&handoff_body("ext-3", "Walt Waiting", &["zebra waiting question"])).await;
+    desk.run(&["sync"]).await.ok();
+    let r = resolved.to_string();
+    desk.run(&["claim", &r]).await.ok();
+    desk.run(&["resolve", &r]).await.ok();
+    assert_eq!(desk.run(&["search", "zebra", "--json"]).await.ok().json().as_array().unwrap().len(), 2);
+
+    // Nothing is a day old yet.
+    let out = desk.run(&["purge", "--older-than", "1"]).await.ok();
+    assert_eq!(out.stdout, "purged 0 resolved conversation(s) older than 1 days\n");
+    desk.run(&["show", &r]).await.ok();
+
+    let out = desk.run(&["purge", "--older-than", "0"]).await.ok();
+    assert_eq!(out.stdout, "purged 2 resolved conversation(s) older than 0 days\n");
+    for gone in [resolved, imported] {
+        let out = desk.run(&["show", &gone.to_string()]).await.runtime_error();
+        assert!(out.stderr.contains("not in the local cache"), "{out:?}");
+    }
+    let kept = desk.run(&["show", &waiting.to_string(), "--json"]).await.ok().json();
+    assert_eq!(kept["conversation"]["status"], "waiting");
+    assert_eq!(ids(&desk.run(&["queue", "--json"]).await.ok().json()), vec![waiting]);
+    // Their messages left the search index too.
+    let hits = desk.run(&["search", "zebra", "--json"]).await.ok().json();
+    let hit_ids: Vec<i64> = hits.as_array().unwrap().iter().map(|h| h["conversation_id"].as_i64().unwrap()).collect();
+    assert_eq!(hit_ids, vec![waiting]);
+    assert_eq!(desk.run(&["search", "giraffe", "--json"]).await.ok().json(), json!([]));
+    assert!(desk.run(&["queue", "--tab", "recent", "--json"]).await.ok().json().as_array().unwrap().is_empty());
+}
+
+// --- 11. not signed in ----------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_without_credentials_tells_how_to_sign_in() {
+    let desk = Desk::start().await;
+    let mut nobody = desk.alice();
+    nobody.server = None;
+    nobody.token = None;
+    let out = nobody.run(&["sync"]).await.runtime_error();
+    assert!(out.stderr.contains("handoff login") && out.stderr.contains("HANDOFF_TOKEN"), "{out:?}");
+    let out = nobody.run(&["sync", "--follow"]).await.runtime_error();
+    assert!(out.stderr.contains("handoff login") || out.stderr.contains("HANDOFF_TOKEN"), "{out:?}");
+    // Reading the (empty) cache needs no sign-in.
+    assert_eq!(nobody.run(&["queue", "--json"]).await.ok().json(), json!([]));
+    let status = nobody.run(&["status"]).await.ok();
+    assert!(status.stdout.contains("(not signed in)"), "{status:?}");
+}
