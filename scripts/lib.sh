@@ -41,5 +41,7 @@ ensure_rust() {
   fi
 }
 
-# The packages every build of the workspace needs.
-BUILD_PACKAGES=(build-essential pkg-config)
+# The packages every build of the workspace needs (libdbus: the OS keychain client).
+BUILD_PACKAGES=(build-essential pkg-config libdbus-1-dev)
+# What the tests need to run: a private D-Bus session and a Secret Service keychain.
+TEST_PACKAGES=(dbus gnome-keyring)

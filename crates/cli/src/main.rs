@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use handoff_core::{profile, CoreError, Engine, QueueTab};
+use handoff_core::{profile, CoreError, DeliveryState, Engine, QueueTab};
 use handoff_protocol::{Presence, ResolveOutcome};
 
 #[derive(Parser)]
@@ -237,7 +237,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Outbox { action: Some(OutboxAction::Retry { client_id, text }), .. } => {
             let item = engine.retry_outbox_item(&client_id, text.as_deref())?;
-            deliver_now(&engine, item.conversation_id).await;
+            deliver_now(&engine, &item.client_id).await;
         }
         Command::Outbox { action: Some(OutboxAction::Discard { client_id }), .. } => {
             engine.discard_outbox_item(&client_id)?;
@@ -267,32 +267,30 @@ async fn run(cli: Cli) -> Result<()> {
 
 /// Queues a reply or note, then tries to deliver the outbox right away.
 async fn send(engine: &Arc<Engine>, id: i64, text: &str, private: bool) -> Result<()> {
-    engine.reply(id, text, private)?;
-    deliver_now(engine, id).await;
+    let item = engine.reply(id, text, private)?;
+    deliver_now(engine, &item.client_id).await;
     Ok(())
 }
 
-async fn deliver_now(engine: &Arc<Engine>, conversation_id: i64) {
+/// Tries to deliver the outbox now and reports what became of the item `client_id` (not of
+/// other items of the same conversation, e.g. an older failed one).
+async fn deliver_now(engine: &Arc<Engine>, client_id: &str) {
     let delivered = match engine.client().await {
         Ok(client) => engine.flush_outbox(&client).await,
         Err(error) => Err(error),
     };
-    let pending = engine.store().outbox().unwrap_or_default();
-    let failed = pending.iter().find(|i| i.conversation_id == conversation_id && i.error.is_some());
-    match delivered {
-        Ok(_) if pending.iter().all(|i| i.conversation_id != conversation_id) => println!("sent"),
-        Ok(_) => match failed {
-            Some(item) => println!(
-                "failed: {} — kept in the outbox as {} (retry or discard with `handoff outbox`)",
-                item.error.as_deref().unwrap_or("refused"),
-                item.client_id
-            ),
-            None => println!("queued: will be sent when online"),
-        },
-        Err(error) => {
-            tracing::debug!(%error, "delivery deferred");
-            println!("queued: will be sent when online");
-        }
+    if let Err(error) = &delivered {
+        tracing::debug!(%error, "delivery deferred");
+    }
+    // Acknowledged items leave the outbox.
+    match engine.store().outbox_item(client_id) {
+        Ok(None) => println!("sent"),
+        Ok(Some(item)) if item.state == DeliveryState::Failed => println!(
+            "failed: {} — kept in the outbox as {} (retry or discard with `handoff outbox`)",
+            item.error.as_deref().unwrap_or("refused"),
+            item.client_id
+        ),
+        Ok(Some(_)) | Err(_) => println!("queued: will be sent when online"),
     }
 }
 

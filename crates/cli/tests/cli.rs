@@ -615,6 +615,15 @@ async fn a_refused_reply_fails_with_the_reason_and_can_be_discarded_or_retried()
     let client_id = failed_client_id(&desk.run(&["reply", &sid, second]).await.ok());
     desk.store().release(id, &desk.bob).expect("Bob releases");
     desk.run(&["claim", &sid]).await.ok();
+    // A new reply is reported on its own, not by the older failed one beside it.
+    let fresh = "A fresh reply while an older one is still failed";
+    let out = desk.run(&["reply", &sid, fresh]).await.ok();
+    assert_eq!(out.stdout, "sent\n", "{out:?}");
+    assert_eq!(desk.service_messages(id).await.iter().filter(|m| m.text == fresh).count(), 1);
+    let outbox = desk.run(&["outbox", "--json"]).await.ok().json();
+    assert_eq!(outbox.as_array().unwrap().len(), 1, "{outbox:#}");
+    assert_eq!(outbox[0]["client_id"], client_id.as_str());
+    assert_eq!(outbox[0]["state"], "failed");
     let retry = desk.run(&["outbox", "retry", &client_id]).await.ok();
     assert_eq!(retry.stdout, "sent\n", "{retry:?}");
     assert_eq!(desk.service_messages(id).await.iter().filter(|m| m.text == second).count(), 1);
@@ -713,6 +722,14 @@ async fn resolve_back_to_bot_and_release_change_the_status() {
     let mut recent = ids(&desk.run(&["queue", "--tab", "recent", "--json"]).await.ok().json());
     recent.sort();
     assert_eq!(recent, vec![solved, bot]);
+
+    // Agents reach the cache through the feed: transferring by name works after a sync.
+    desk.run(&["claim", &r]).await.ok();
+    let out = desk.run(&["transfer", &r, "Bob"]).await.ok();
+    assert_eq!(out.stdout, format!("conversation {released} transferred to Bob\n"));
+    assert_eq!(desk.store().conversation(released).unwrap().assignee.map(|a| a.id), Some(desk.bob.id));
+    let unknown = desk.run(&["transfer", &r, "Nobody"]).await.runtime_error();
+    assert!(unknown.stderr.contains("no agent named \"Nobody\""), "{unknown:?}");
 
     // Resolving what is no longer ours is refused by the service.
     let refused = desk.run(&["resolve", &s]).await.runtime_error();
@@ -874,6 +891,17 @@ async fn purge_removes_resolved_conversations_and_keeps_waiting_ones() {
     assert_eq!(hit_ids, vec![waiting]);
     assert_eq!(desk.run(&["search", "giraffe", "--json"]).await.ok().json(), json!([]));
     assert!(desk.run(&["queue", "--tab", "recent", "--json"]).await.ok().json().as_array().unwrap().is_empty());
+
+    // A purged conversation escalated again comes back whole on the next sync.
+    let again = desk.escalate(&handoff_body("ext-1", "Pia Purged", &["zebra crossing question", "back again"])).await;
+    assert_eq!(again, resolved);
+    desk.run(&["sync"]).await.ok();
+    let view = desk.run(&["show", &r, "--json"]).await.ok().json();
+    assert_eq!(view["conversation"]["status"], "waiting");
+    let service = desk.service_messages(resolved).await;
+    let seqs: Vec<i64> = view["messages"].as_array().unwrap().iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, service.iter().map(|m| m.seq).collect::<Vec<_>>(), "{view:#}");
+    assert_eq!(view["messages"].as_array().unwrap().last().unwrap()["text"], "back again");
 }
 
 // --- 11. not signed in ----------------------------------------------------------------------

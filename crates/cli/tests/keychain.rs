@@ -1,0 +1,107 @@
+//! The token in the OS keychain, for real: `handoff login` stores it in the Secret Service
+//! (gnome-keyring in a private D-Bus session, started by scripts/test.sh), later commands read
+//! it from there, and no file holds it. Without a keychain, `login` says what to do instead.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use handoff_service::{ServiceConfig, Store};
+
+const BIN: &str = env!("CARGO_BIN_EXE_handoff");
+
+fn handoff(home: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("HANDOFF_DATA_DIR", home.join("data"))
+        .env("HOME", home)
+        .env_remove("HANDOFF_SERVER")
+        .env_remove("HANDOFF_TOKEN")
+        .env_remove("HANDOFF_LOG")
+        .output()
+        .expect("handoff runs")
+}
+
+fn files_contain(dir: &Path, needle: &[u8]) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    entries.flatten().any(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            files_contain(&path, needle)
+        } else {
+            std::fs::read(&path).map(|bytes| bytes.windows(needle.len()).any(|w| w == needle)).unwrap_or(false)
+        }
+    })
+}
+
+async fn service() -> (tempfile::TempDir, handoff_service::ServiceHandle, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServiceConfig::new(dir.path().join("service.sqlite"), "127.0.0.1:0".parse().unwrap());
+    config.wait_notice_after = None;
+    let handle = handoff_service::start(config).await.unwrap();
+    let token = handle.store().add_agent("Keychain Kim").unwrap().token;
+    (dir, handle, token)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_keeps_the_token_in_the_os_keychain() {
+    if std::env::var("HANDOFF_TEST_KEYCHAIN").as_deref() != Ok("1") {
+        eprintln!("skipped: run through scripts/test.sh, which starts gnome-keyring in a private D-Bus session");
+        return;
+    }
+    let (_dir, service, token) = service().await;
+    let home = tempfile::tempdir().unwrap();
+    let url = service.base_url();
+    let (home_path, login_url, login_token) = (home.path().to_path_buf(), url.clone(), token.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        handoff(&home_path, &["login", "--server", &login_url, "--token", &login_token])
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "login: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Keychain Kim"));
+
+    // Later commands find the token in the keychain; no environment variables are set.
+    let home_path = home.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || handoff(&home_path, &["sync"])).await.unwrap();
+    assert!(out.status.success(), "sync: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(!files_contain(home.path(), token.as_bytes()), "the token must not be in any file of the profile");
+
+    // Signing out removes it from the keychain.
+    let home_path = home.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        let logout = handoff(&home_path, &["logout"]);
+        assert!(logout.status.success(), "{}", String::from_utf8_lossy(&logout.stderr));
+        handoff(&home_path, &["sync"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not signed in"));
+    service.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_keychain_login_says_how_to_use_environment_variables() {
+    let (_dir, service, token) = service().await;
+    let home = tempfile::tempdir().unwrap();
+    let url = service.base_url();
+    let home_path = home.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args(["login", "--server", &url, "--token", &token])
+            .env("HANDOFF_DATA_DIR", home_path.join("data"))
+            .env("HOME", &home_path)
+            .env("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}/no-bus", home_path.display()))
+            .env_remove("DISPLAY")
+            .env_remove("HANDOFF_TOKEN")
+            .env_remove("HANDOFF_SERVER")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("keychain") && stderr.contains("HANDOFF_TOKEN"), "{stderr}");
+    service.shutdown().await;
+}
