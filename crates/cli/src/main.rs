@@ -237,7 +237,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Outbox { action: Some(OutboxAction::Retry { client_id, text }), .. } => {
             let item = engine.retry_outbox_item(&client_id, text.as_deref())?;
-            deliver_now(&engine, &item.client_id).await;
+            deliver_now(&engine, &item.client_id).await?;
         }
         Command::Outbox { action: Some(OutboxAction::Discard { client_id }), .. } => {
             engine.discard_outbox_item(&client_id)?;
@@ -268,19 +268,25 @@ async fn run(cli: Cli) -> Result<()> {
 /// Queues a reply or note, then tries to deliver the outbox right away.
 async fn send(engine: &Arc<Engine>, id: i64, text: &str, private: bool) -> Result<()> {
     let item = engine.reply(id, text, private)?;
-    deliver_now(engine, &item.client_id).await;
+    deliver_now(engine, &item.client_id).await?;
     Ok(())
 }
 
 /// Tries to deliver the outbox now and reports what became of the item `client_id` (not of
 /// other items of the same conversation, e.g. an older failed one).
-async fn deliver_now(engine: &Arc<Engine>, client_id: &str) {
+async fn deliver_now(engine: &Arc<Engine>, client_id: &str) -> Result<()> {
     let delivered = match engine.client().await {
         Ok(client) => engine.flush_outbox(&client).await,
         Err(error) => Err(error),
     };
-    if let Err(error) = &delivered {
-        tracing::debug!(%error, "delivery deferred");
+    match delivered {
+        // Queued, but it will not go anywhere until the user signs in again: say so.
+        Err(error @ (CoreError::Unauthorized(_) | CoreError::NotSignedIn | CoreError::Keychain(_))) => {
+            println!("queued: kept in the outbox");
+            return Err(error.into());
+        }
+        Err(error) => tracing::debug!(%error, "delivery deferred"),
+        Ok(_) => {}
     }
     // Acknowledged items leave the outbox.
     match engine.store().outbox_item(client_id) {
@@ -292,6 +298,7 @@ async fn deliver_now(engine: &Arc<Engine>, client_id: &str) {
         ),
         Ok(Some(_)) | Err(_) => println!("queued: will be sent when online"),
     }
+    Ok(())
 }
 
 async fn follow(engine: Arc<Engine>, json: bool) -> Result<()> {

@@ -1,1 +1,327 @@
-fn main() {}
+//! Core benchmarks against a real service on 127.0.0.1 (run with `cargo bench -p handoff-core`):
+//!
+//! 1. first sync of 10,000 conversations / 500,000 messages;
+//! 2. opening a cached 1,000-message transcript, against fetching it from the service;
+//! 3. full-text search over 1,000,000 cached messages;
+//! 4. a change on the service → the subscriber's event.
+//!
+//! Prints one line per figure; docs/benchmarks.md records the results.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use handoff_core::{CoreEvent, Engine, LocalStore};
+use handoff_protocol::*;
+use handoff_service::store::ImportedConversation;
+use handoff_service::{ServiceConfig, Store};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const WORDS: &[&str] = &[
+    "order",
+    "refund",
+    "invoice",
+    "annual",
+    "billing",
+    "plan",
+    "shipping",
+    "parcel",
+    "login",
+    "password",
+    "account",
+    "locked",
+    "charge",
+    "twice",
+    "discount",
+    "upgrade",
+    "downgrade",
+    "cancel",
+    "subscription",
+    "delivery",
+    "late",
+    "damaged",
+    "replacement",
+    "address",
+    "email",
+    "phone",
+    "callback",
+    "enterprise",
+    "contract",
+    "security",
+    "code",
+    "please",
+    "help",
+    "thanks",
+    "today",
+    "yesterday",
+    "week",
+    "month",
+    "still",
+    "waiting",
+    "support",
+    "agent",
+    "number",
+    "payment",
+    "card",
+    "declined",
+    "receipt",
+    "tax",
+    "VAT",
+    "export",
+    "data",
+    "privacy",
+    "café",
+    "naïve",
+];
+
+fn sentence(rng: &mut StdRng, words: usize) -> String {
+    (0..words).map(|_| WORDS[rng.gen_range(0..WORDS.len())]).collect::<Vec<_>>().join(" ")
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[index]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn handoff(i: usize, lines: usize, rng: &mut StdRng) -> IntakeHandoff {
+    IntakeHandoff {
+        external_id: format!("bench-{i}"),
+        channel: "web".into(),
+        customer: Customer {
+            id: format!("c-{i}"),
+            name: format!("Customer {i}"),
+            email: Some(format!("customer{i}@example.com")),
+            phone: None,
+            vip: i % 17 == 0,
+            account_value: None,
+        },
+        reason: HandoffReason::ExplicitRequest,
+        trigger: "customer typed 'human'".into(),
+        priority: Priority::Normal,
+        summary: None,
+        topic: None,
+        transcript: (0..lines)
+            .map(|k| TranscriptEntry {
+                role: if k % 2 == 0 { Role::Customer } else { Role::Bot },
+                text: sentence(rng, 12),
+                at: None,
+            })
+            .collect(),
+    }
+}
+
+async fn bench() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = ServiceConfig::new(dir.path().join("service.sqlite"), "127.0.0.1:0".parse().unwrap());
+    config.wait_notice_after = None;
+    let service = handoff_service::start(config).await.expect("service");
+    let store = service.store().clone();
+    let token = store.add_agent("Bench").expect("agent").token;
+    let url = service.base_url();
+
+    // 1. First sync: 10,000 conversations with 50 messages each.
+    let started = Instant::now();
+    let long_id = tokio::task::spawn_blocking({
+        let store = store.clone();
+        move || {
+            let mut rng = StdRng::seed_from_u64(1);
+            let now = Utc::now();
+            for i in 0..10_000 {
+                store
+                    .import_conversation(&ImportedConversation {
+                        handoff: handoff(i, 50, &mut rng),
+                        escalated_at: now,
+                        claimed: None,
+                        agent_replies: Vec::new(),
+                        customer_follow_ups: Vec::new(),
+                        final_status: ConversationStatus::Waiting,
+                    })
+                    .expect("import");
+            }
+            // One long conversation for the transcript benchmark.
+            store.intake_handoff(&handoff(99_999, 1_000, &mut rng)).expect("long").conversation.id
+        }
+    })
+    .await
+    .expect("seed");
+    println!("seeded 10,001 conversations / 501,000 messages in {:.1} s", started.elapsed().as_secs_f64());
+
+    let engine = Engine::open(&dir.path().join("desk")).expect("engine");
+    engine.use_credentials(&url, &token).expect("credentials");
+    let mut runs = Vec::new();
+    let started = Instant::now();
+    let report = engine.sync_once().await.expect("first sync");
+    runs.push(started.elapsed());
+    println!(
+        "first sync: {} changes ({} messages) in {:.2} s ({:.0} messages/s)",
+        report.changes,
+        report.messages_added,
+        runs[0].as_secs_f64(),
+        report.messages_added as f64 / runs[0].as_secs_f64()
+    );
+
+    // 2. Open a cached 1,000-message transcript vs. fetching it over loopback.
+    let mut cached = Vec::new();
+    for _ in 0..1_000 {
+        let started = Instant::now();
+        let view = engine.store().conversation_view(long_id).expect("view");
+        cached.push(started.elapsed());
+        assert_eq!(view.messages.len(), 1_000);
+    }
+    let client = engine.client().await.expect("client");
+    let mut fetched = Vec::new();
+    for _ in 0..100 {
+        let started = Instant::now();
+        let conversation = client.conversation(long_id).await.expect("conversation");
+        let page = client.messages(long_id, 0, 1_000).await.expect("messages");
+        fetched.push(started.elapsed());
+        assert_eq!(page.messages.len(), 1_000);
+        assert_eq!(conversation.id, long_id);
+    }
+    let cached_p50 = percentile(&mut cached, 0.5);
+    let cached_p99 = percentile(&mut cached, 0.99);
+    let fetched_p50 = percentile(&mut fetched, 0.5);
+    println!(
+        "open 1,000-message transcript: cache p50 {:.2} ms, p99 {:.2} ms; service over loopback p50 {:.2} ms \
+         → {:.0}× faster from the cache",
+        ms(cached_p50),
+        ms(cached_p99),
+        ms(fetched_p50),
+        fetched_p50.as_secs_f64() / cached_p50.as_secs_f64()
+    );
+
+    // 4. Change on the service → the subscriber's event, live.
+    let mut events = engine.subscribe();
+    let mut status = engine.status();
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let task = engine.run(shutdown);
+    // The live stream is open once the session went through connecting to online.
+    let live = async {
+        status.wait_for(|s| matches!(s.connection, handoff_core::ConnectionState::Connecting { .. })).await.ok();
+        status.wait_for(|s| s.connection == handoff_core::ConnectionState::Online).await.ok();
+    };
+    tokio::time::timeout(Duration::from_secs(60), live).await.expect("goes live");
+    let external_id = store.conversation(long_id).expect("long").external_id;
+    let mut latencies = Vec::new();
+    for k in 0..200 {
+        let text = format!("latency probe {k}");
+        let started = Instant::now();
+        {
+            let store = store.clone();
+            let external_id = external_id.clone();
+            let text = text.clone();
+            tokio::task::spawn_blocking(move || {
+                store
+                    .intake_message(&external_id, &IntakeMessage { role: Role::Customer, text, at: None })
+                    .expect("message")
+            })
+            .await
+            .expect("write");
+        }
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), events.recv()).await {
+                Ok(Ok(CoreEvent::MessageAdded { message })) if message.text == text => break,
+                Ok(_) => continue,
+                Err(_) => panic!("no event for probe {k}"),
+            }
+        }
+        latencies.push(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    println!(
+        "service change → subscriber event: p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms (200 changes)",
+        ms(percentile(&mut latencies, 0.5)),
+        ms(percentile(&mut latencies, 0.95)),
+        ms(percentile(&mut latencies, 1.0))
+    );
+    let _ = stop.send(true);
+    task.await.expect("engine stops");
+    service.shutdown().await;
+
+    // 3. Search over 1,000,000 cached messages (written straight into a cache).
+    let cache_dir = dir.path().join("search");
+    let started = Instant::now();
+    let cache = tokio::task::spawn_blocking(move || {
+        let cache = LocalStore::open(&cache_dir).expect("cache");
+        let mut rng = StdRng::seed_from_u64(3);
+        let now = Utc::now();
+        for batch in 0..100 {
+            let mut conversations = Vec::new();
+            let mut messages = Vec::new();
+            for c in 0..100 {
+                let id = (batch * 100 + c + 1) as i64;
+                conversations.push(Conversation {
+                    id,
+                    external_id: format!("s-{id}"),
+                    channel: "web".into(),
+                    status: ConversationStatus::Resolved,
+                    assignee: None,
+                    customer: Customer {
+                        id: format!("c-{id}"),
+                        name: format!("Customer {id}"),
+                        email: None,
+                        phone: None,
+                        vip: false,
+                        account_value: None,
+                    },
+                    handoff: None,
+                    priority: Priority::Normal,
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                    last_message_seq: 100,
+                });
+                for seq in 1..=100 {
+                    messages.push(Message {
+                        conversation_id: id,
+                        seq,
+                        role: if seq % 2 == 0 { Role::Agent } else { Role::Customer },
+                        author: "x".into(),
+                        text: sentence(&mut rng, 14),
+                        private: false,
+                        client_id: None,
+                        created_at: now,
+                    });
+                }
+            }
+            cache.apply_snapshot(&conversations, &messages).expect("write");
+        }
+        cache
+    })
+    .await
+    .expect("cache");
+    println!("built a cache of 1,000,000 messages in {:.1} s", started.elapsed().as_secs_f64());
+    let queries =
+        ["refund", "annual billing", "damaged parcel", "cafe", "pass", "locked account", "VAT invoice", "zzz"];
+    let mut samples = Vec::new();
+    for _ in 0..25 {
+        for query in queries {
+            let started = Instant::now();
+            let hits = cache.search(query, 50).expect("search");
+            samples.push(started.elapsed());
+            if query == "zzz" {
+                assert!(hits.is_empty());
+            }
+        }
+    }
+    println!(
+        "search over 1,000,000 messages (50 hits, snippets): p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+        ms(percentile(&mut samples, 0.5)),
+        ms(percentile(&mut samples, 0.95)),
+        ms(percentile(&mut samples, 1.0))
+    );
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("core: run with `cargo bench -p handoff-core` to measure");
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    runtime.block_on(bench());
+}

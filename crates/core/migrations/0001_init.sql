@@ -34,36 +34,38 @@ CREATE INDEX conversations_assignee ON conversations(assignee_id, status);
 CREATE INDEX conversations_customer ON conversations(customer_id);
 CREATE INDEX conversations_updated ON conversations(status, updated_at_ms);
 
+-- Clustered by conversation, so a transcript is one contiguous range scan.
 CREATE TABLE messages (
-    id              INTEGER PRIMARY KEY,
     conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
     seq             INTEGER NOT NULL,
+    -- The full-text index's row id: conversation_id * 2^20 + seq.
+    fts_id          INTEGER NOT NULL UNIQUE,
     role            TEXT NOT NULL,
     author          TEXT NOT NULL,
     text            TEXT NOT NULL,
     private         INTEGER NOT NULL DEFAULT 0,
     client_id       TEXT,
     created_at_ms   INTEGER NOT NULL,
-    UNIQUE (conversation_id, seq)
-);
+    PRIMARY KEY (conversation_id, seq)
+) WITHOUT ROWID;
 CREATE INDEX messages_client_id ON messages(client_id) WHERE client_id IS NOT NULL;
 
 -- Full-text index over message text; diacritics-insensitive.
 CREATE VIRTUAL TABLE messages_fts USING fts5(
     text,
     content = 'messages',
-    content_rowid = 'id',
+    content_rowid = 'fts_id',
     tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-    INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
+    INSERT INTO messages_fts(rowid, text) VALUES (new.fts_id, new.text);
 END;
 CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-    INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.fts_id, old.text);
 END;
 CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
-    INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
-    INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
+    INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.fts_id, old.text);
+    INSERT INTO messages_fts(rowid, text) VALUES (new.fts_id, new.text);
 END;
 
 -- Replies and notes written on this device and not yet acknowledged by the service.

@@ -31,6 +31,16 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Load a synthetic workload (waiting conversations with long transcripts) for benchmarks.
+    Seed {
+        #[arg(long, env = "HANDOFF_SERVICE_DB")]
+        db: Option<PathBuf>,
+        #[arg(long, default_value_t = 1_000)]
+        conversations: usize,
+        /// Messages per conversation.
+        #[arg(long, default_value_t = 50)]
+        messages: usize,
+    },
 }
 
 #[derive(clap::Args)]
@@ -245,6 +255,15 @@ fn main() -> ExitCode {
             Err(error) => Err(error.into()),
         },
         Command::Agents { command } => agents(command),
+        Command::Seed { db, conversations, messages } => open_store(db).and_then(|store| {
+            let started = std::time::Instant::now();
+            demo::seed_synthetic(&store, conversations, messages, 7)?;
+            println!(
+                "seeded {conversations} conversations with {messages} messages each in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }),
         Command::Openapi => {
             println!("{}", handoff_service::openapi_json());
             Ok(())

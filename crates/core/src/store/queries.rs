@@ -112,22 +112,22 @@ impl LocalStore {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY seq"
             ))?;
-            let mut messages: Vec<TranscriptLine> = stmt
-                .query_map(params![id], |row| {
-                    let m = message_from_row(row)?;
-                    Ok(TranscriptLine {
-                        seq: Some(m.seq),
-                        role: m.role,
-                        author: m.author,
-                        text: m.text,
-                        private: m.private,
-                        created_at: m.created_at,
-                        state: DeliveryState::Sent,
-                        client_id: m.client_id,
-                        error: None,
-                    })
-                })?
-                .collect::<Result<_, _>>()?;
+            let mut messages: Vec<TranscriptLine> = Vec::with_capacity(conversation.last_message_seq.max(0) as usize);
+            let mut rows = stmt.query(params![id])?;
+            while let Some(row) = rows.next()? {
+                let m = message_from_row(row)?;
+                messages.push(TranscriptLine {
+                    seq: Some(m.seq),
+                    role: m.role,
+                    author: m.author,
+                    text: m.text,
+                    private: m.private,
+                    created_at: m.created_at,
+                    state: DeliveryState::Sent,
+                    client_id: m.client_id,
+                    error: None,
+                });
+            }
             let mut stmt = conn.prepare_cached(
                 "SELECT author, text, private, created_at_ms, state, client_id, error FROM outbox \
                  WHERE conversation_id = ?1 ORDER BY id",
@@ -160,7 +160,7 @@ impl LocalStore {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT m.conversation_id, m.seq, c.customer_name, m.role, m.created_at_ms, \
                  snippet(messages_fts, 0, '{HIGHLIGHT_OPEN}', '{HIGHLIGHT_CLOSE}', '…', 16) \
-                 FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid \
+                 FROM messages_fts JOIN messages m ON m.fts_id = messages_fts.rowid \
                  JOIN conversations c ON c.id = m.conversation_id \
                  WHERE messages_fts MATCH ?1 ORDER BY messages_fts.rowid DESC LIMIT ?2"
             ))?;

@@ -129,16 +129,23 @@ pub fn upsert_conversation(conn: &Connection, c: &Conversation) -> CoreResult<bo
     Ok(changed > 0)
 }
 
+/// The full-text index row of a message: unique as long as a conversation has fewer than 2^20
+/// messages.
+pub fn fts_id(conversation_id: i64, seq: i64) -> i64 {
+    (conversation_id << 20) | (seq & 0xF_FFFF)
+}
+
 /// Inserts a message unless it is cached already. Returns whether it was new.
 pub fn insert_message(conn: &Connection, m: &Message) -> CoreResult<bool> {
     let inserted = conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO messages (conversation_id, seq, role, author, text, private, client_id, \
-             created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT OR IGNORE INTO messages (conversation_id, seq, fts_id, role, author, text, private, client_id, \
+             created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?
         .execute(params![
             m.conversation_id,
             m.seq,
+            fts_id(m.conversation_id, m.seq),
             m.role.as_str(),
             m.author,
             m.text,

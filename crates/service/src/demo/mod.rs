@@ -1,6 +1,7 @@
 //! The demo workspace: a realistic week of handoffs, demo agents, and a simulator that keeps
 //! escalating new conversations so a connected app shows a live queue.
 
+mod load;
 mod scenarios;
 
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::sync::watch;
 
+pub use load::seed_synthetic;
 pub use scenarios::{Scenario, SCENARIOS};
 
 use crate::error::ServiceResult;
