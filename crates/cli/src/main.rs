@@ -173,7 +173,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Show { id, json } => {
             let view = engine.store().conversation_view(id)?;
             if json {
-                print_json(&view)?;
+                print_json(view.as_ref())?;
             } else {
                 print!("{}", format::conversation(&view));
             }

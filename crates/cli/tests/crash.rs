@@ -6,7 +6,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use handoff_core::LocalStore;
-use handoff_protocol::*;
 use handoff_service::{ServiceConfig, Store};
 
 const BIN: &str = env!("CARGO_BIN_EXE_handoff");
@@ -38,39 +37,9 @@ async fn killed_during_sync_the_cache_survives_and_converges() {
     let service = handoff_service::start(config).await.unwrap();
     let store = service.store().clone();
     let token = store.add_agent("Alice").unwrap().token;
-    tokio::task::spawn_blocking(move || {
-        for i in 0..1500 {
-            let transcript = (0..20)
-                .map(|k| TranscriptEntry {
-                    role: if k % 2 == 0 { Role::Customer } else { Role::Bot },
-                    text: format!("line {k} of conversation {i}: where is my order #A-{i:05}?"),
-                    at: None,
-                })
-                .collect();
-            store
-                .intake_handoff(&IntakeHandoff {
-                    external_id: format!("crash-{i}"),
-                    channel: "web".into(),
-                    customer: Customer {
-                        id: format!("c-{i}"),
-                        name: format!("Customer {i}"),
-                        email: None,
-                        phone: None,
-                        vip: false,
-                        account_value: None,
-                    },
-                    reason: HandoffReason::Sentiment,
-                    trigger: "said: this is terrible".into(),
-                    priority: Priority::High,
-                    summary: None,
-                    topic: None,
-                    transcript,
-                })
-                .unwrap();
-        }
-    })
-    .await
-    .unwrap();
+    tokio::task::spawn_blocking(move || handoff_service::demo::seed_synthetic(store.as_ref(), 1500, 20, 1).unwrap())
+        .await
+        .unwrap();
     let url = service.base_url();
     let data = dir.path().join("desk");
     let head = service.store().head_cursor();

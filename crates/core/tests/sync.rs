@@ -172,11 +172,19 @@ async fn gaps_in_a_transcript_are_detected_and_filled() {
         conn.execute("DELETE FROM messages WHERE conversation_id = ?1 AND seq IN (2, 3, 6)", [id]).unwrap();
     }
     assert_eq!(engine.store().messages(id).unwrap().len(), 5);
+    // An opened transcript is remembered, and never served stale.
+    let before = engine.store().conversation_view(id).unwrap();
+    assert_eq!(before.messages.len(), 5);
+    assert!(std::sync::Arc::ptr_eq(&before, &engine.store().conversation_view(id).unwrap()), "reused");
     // The next change to that conversation reveals the gap; it is filled from the service.
     harness.customer_says(id, "one more");
     engine.sync_once().await.unwrap();
     let seqs: Vec<i64> = engine.store().messages(id).unwrap().iter().map(|m| m.seq).collect();
     assert_eq!(seqs, (1..=9).collect::<Vec<_>>());
+    let after = engine.store().conversation_view(id).unwrap();
+    assert_eq!(after.messages.len(), 9, "the filled gap shows in the reopened transcript");
+    engine.reply(id, "pending line", true).unwrap();
+    assert_eq!(engine.store().conversation_view(id).unwrap().messages.len(), 10, "so does a queued reply");
     harness.assert_converged(&engine);
 }
 

@@ -8,9 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use handoff_protocol::*;
-use handoff_service::store::ImportedConversation;
 use handoff_service::{ServiceConfig, Store};
 
 const CONVERSATIONS: usize = 2_000;
@@ -19,46 +17,7 @@ const SUBSCRIBERS: usize = 500;
 const FANOUT_CHANGES: usize = 200;
 
 fn seed(store: &dyn Store) {
-    let agent = store.add_agent("Bench Agent").expect("agent");
-    let now = Utc::now();
-    for i in 0..CONVERSATIONS {
-        let transcript = (0..MESSAGES_PER_CONVERSATION)
-            .map(|k| TranscriptEntry {
-                role: if k % 2 == 0 { Role::Customer } else { Role::Bot },
-                text: format!(
-                    "Message {k} of conversation {i}: my order #A-{i:05} has not arrived yet, can you check?"
-                ),
-                at: Some(now - chrono::Duration::seconds((MESSAGES_PER_CONVERSATION - k) as i64)),
-            })
-            .collect();
-        store
-            .import_conversation(&ImportedConversation {
-                handoff: IntakeHandoff {
-                    external_id: format!("bench-{i}"),
-                    channel: "web".into(),
-                    customer: Customer {
-                        id: format!("c-{i}"),
-                        name: format!("Customer {i}"),
-                        email: None,
-                        phone: None,
-                        vip: i % 10 == 0,
-                        account_value: None,
-                    },
-                    reason: HandoffReason::ExplicitRequest,
-                    trigger: "customer typed 'human'".into(),
-                    priority: Priority::Normal,
-                    summary: None,
-                    topic: None,
-                    transcript,
-                },
-                escalated_at: now,
-                claimed: (i % 3 == 0).then_some((agent.agent.id, now)),
-                agent_replies: Vec::new(),
-                customer_follow_ups: Vec::new(),
-                final_status: ConversationStatus::Waiting,
-            })
-            .expect("import");
-    }
+    handoff_service::demo::seed_synthetic(store, CONVERSATIONS, MESSAGES_PER_CONVERSATION, 1).expect("seed");
 }
 
 async fn page_through(client: &reqwest::Client, base: &str, token: &str, limit: u32) -> usize {

@@ -7,6 +7,7 @@ mod outbox;
 mod queries;
 mod retention;
 mod rows;
+mod transcripts;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -31,6 +32,7 @@ pub struct LocalStore {
     path: PathBuf,
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
+    transcripts: transcripts::TranscriptCache,
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -76,7 +78,12 @@ impl LocalStore {
         let reader = Connection::open(&path)?;
         configure(&reader)?;
         reader.pragma_update(None, "query_only", true)?;
-        Ok(Self { path, writer: Mutex::new(writer), reader: Mutex::new(reader) })
+        Ok(Self {
+            path,
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+            transcripts: transcripts::TranscriptCache::default(),
+        })
     }
 
     pub fn path(&self) -> &Path {

@@ -1,7 +1,9 @@
 //! Read queries for front ends, all served from the cache.
 
+use std::sync::Arc;
+
 use handoff_protocol::*;
-use rusqlite::{params, Row};
+use rusqlite::{params, OptionalExtension, Row};
 
 use super::rows::*;
 use super::{time_from_ms, LocalStore};
@@ -12,6 +14,14 @@ use crate::views::*;
 /// practically never contains.
 const HIGHLIGHT_OPEN: char = '\u{E000}';
 const HIGHLIGHT_CLOSE: char = '\u{E001}';
+
+/// Everything a transcript view depends on: the conversation's version, its cached messages and
+/// its outbox items. Equal signatures mean an equal view.
+const VIEW_SIGNATURE: &str = "SELECT c.version || ':' || c.last_message_seq || ':' || \
+     (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) || ':' || \
+     (SELECT count(*) || ':' || coalesce(max(o.id), 0) || ':' || coalesce(sum(o.updated_at_ms), 0) || ':' || \
+       coalesce(sum(o.state = 'failed'), 0) || ':' || coalesce(sum(o.attempts), 0) FROM outbox o WHERE o.conversation_id = c.id) \
+     FROM conversations c WHERE c.id = ?1";
 
 const QUEUE_COLUMNS: &str = "c.id, c.status, c.channel, c.customer_name, c.customer_vip, c.handoff_reason, \
      c.handoff_trigger, c.topic, c.priority, c.escalated_at_ms, c.updated_at_ms, c.assignee_id, c.assignee_name, \
@@ -105,9 +115,29 @@ impl LocalStore {
     }
 
     /// A conversation with its whole transcript: cached messages, then outgoing ones not yet
-    /// acknowledged, in the order they were written.
-    pub fn conversation_view(&self, id: i64) -> CoreResult<ConversationView> {
+    /// acknowledged, in the order they were written. Recently opened transcripts are kept in
+    /// memory and reused while their signature in the cache is unchanged.
+    pub fn conversation_view(&self, id: i64) -> CoreResult<Arc<ConversationView>> {
         self.read(|conn| {
+            let signature: Option<String> =
+                conn.prepare_cached(VIEW_SIGNATURE)?.query_row(params![id], |r| r.get(0)).optional()?;
+            let signature = signature.ok_or(CoreError::UnknownConversation(id))?;
+            if let Some(view) = self.transcripts.get(id, &signature) {
+                return Ok(view);
+            }
+            let view = Arc::new(Self::load_view(conn, id)?);
+            self.transcripts.put(id, signature, view.clone());
+            Ok(view)
+        })
+    }
+
+    /// The transcript read straight from SQLite, bypassing the in-memory copy (benchmarks).
+    pub fn read_conversation_view(&self, id: i64) -> CoreResult<ConversationView> {
+        self.read(|conn| Self::load_view(conn, id))
+    }
+
+    fn load_view(conn: &rusqlite::Connection, id: i64) -> CoreResult<ConversationView> {
+        {
             let conversation = load_conversation(conn, id)?.ok_or(CoreError::UnknownConversation(id))?;
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY seq"
@@ -150,7 +180,7 @@ impl LocalStore {
                 messages.push(line?);
             }
             Ok(ConversationView { conversation, messages })
-        })
+        }
     }
 
     /// Full-text search over every cached message, newest first, with highlighted snippets.

@@ -53,19 +53,25 @@ const WORDS: &[&str] = &[
     "café",
 ];
 
-/// Writes `conversations` waiting conversations of `messages` lines each; returns the count.
-pub fn seed_synthetic(store: &dyn Store, conversations: usize, messages: usize, seed: u64) -> ServiceResult<usize> {
+/// A random support-flavoured sentence of `words` words.
+pub fn synthetic_sentence(rng: &mut StdRng, words: usize) -> String {
+    (0..words).map(|_| WORDS[rng.gen_range(0..WORDS.len())]).collect::<Vec<_>>().join(" ")
+}
+
+/// Writes `conversations` waiting conversations of `messages` lines each; returns their ids.
+pub fn seed_synthetic(store: &dyn Store, conversations: usize, messages: usize, seed: u64) -> ServiceResult<Vec<i64>> {
     let mut rng = StdRng::seed_from_u64(seed);
     let now = Utc::now();
+    let mut ids = Vec::with_capacity(conversations);
     for i in 0..conversations {
         let transcript = (0..messages)
             .map(|k| TranscriptEntry {
                 role: if k % 2 == 0 { Role::Customer } else { Role::Bot },
-                text: (0..12).map(|_| WORDS[rng.gen_range(0..WORDS.len())]).collect::<Vec<_>>().join(" "),
+                text: synthetic_sentence(&mut rng, 12),
                 at: None,
             })
             .collect();
-        store.import_conversation(&ImportedConversation {
+        let conversation = store.import_conversation(&ImportedConversation {
             handoff: IntakeHandoff {
                 external_id: format!("load-{seed}-{i}"),
                 channel: "web".into(),
@@ -74,7 +80,7 @@ pub fn seed_synthetic(store: &dyn Store, conversations: usize, messages: usize, 
                     name: format!("Customer {i}"),
                     email: Some(format!("customer{i}@example.com")),
                     phone: None,
-                    vip: i % 17 == 0,
+                    vip: i.is_multiple_of(17),
                     account_value: None,
                 },
                 reason: HandoffReason::ExplicitRequest,
@@ -90,6 +96,7 @@ pub fn seed_synthetic(store: &dyn Store, conversations: usize, messages: usize, 
             customer_follow_ups: Vec::new(),
             final_status: ConversationStatus::Waiting,
         })?;
+        ids.push(conversation.id);
     }
-    Ok(conversations)
+    Ok(ids)
 }

@@ -13,7 +13,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::sync::watch;
 
-pub use load::seed_synthetic;
+pub use load::{seed_synthetic, synthetic_sentence};
 pub use scenarios::{Scenario, SCENARIOS};
 
 use crate::error::ServiceResult;

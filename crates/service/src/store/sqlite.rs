@@ -278,6 +278,15 @@ fn queue_stats(conn: &Connection, now_ms: i64) -> ServiceResult<QueueStats> {
     })
 }
 
+/// Who wrote a line the bot platform sent.
+fn platform_author(role: Role, customer_name: &str) -> &str {
+    match role {
+        Role::Customer => customer_name,
+        Role::System => SYSTEM_AUTHOR,
+        _ => BOT_AUTHOR,
+    }
+}
+
 /// The text of the estimated-wait message the customer sees.
 pub fn wait_notice_text(stats: &QueueStats) -> String {
     match stats.estimated_wait_seconds {
@@ -481,11 +490,7 @@ impl SqliteStore {
             if at_ms.is_some_and(|t| t <= after_ms) {
                 continue;
             }
-            let author = match line.role {
-                Role::Customer => customer_name,
-                Role::System => SYSTEM_AUTHOR,
-                _ => BOT_AUTHOR,
-            };
+            let author = platform_author(line.role, customer_name);
             tx.append_message(id, line.role, author, &line.text, false, None, None, at_ms.unwrap_or(default_ms))?;
         }
         Ok(())
@@ -894,11 +899,7 @@ impl Store for SqliteStore {
                     "no conversation has external id {external_id:?}; escalate it first with POST /v1/intake/handoffs"
                 ))
             })?;
-            let author = match m.role {
-                Role::Customer => customer_name.as_str(),
-                Role::System => SYSTEM_AUTHOR,
-                _ => BOT_AUTHOR,
-            };
+            let author = platform_author(m.role, &customer_name);
             let at = m.at.map(|t| t.timestamp_millis()).unwrap_or(tx.now_ms);
             let message = tx.append_message(id, m.role, author, &m.text, false, None, None, at)?;
             tx.touch_conversation(id)?;
