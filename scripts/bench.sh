@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-ensure_apt "${BUILD_PACKAGES[@]}" curl
+ensure_apt "${BUILD_PACKAGES[@]}" curl bc
 ensure_rust
 
 if [ "${1:-}" != "--e2e-only" ]; then
