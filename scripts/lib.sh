@@ -41,7 +41,35 @@ ensure_rust() {
   fi
 }
 
-# The packages every build of the workspace needs (libdbus: the OS keychain client).
-BUILD_PACKAGES=(build-essential pkg-config libdbus-1-dev)
-# What the tests need to run: a private D-Bus session and a Secret Service keychain.
-TEST_PACKAGES=(dbus gnome-keyring)
+# The packages every build of the workspace needs (libdbus: the OS keychain client; the rest:
+# Tauri's WebKitGTK shell), and Node.js for the front end.
+BUILD_PACKAGES=(build-essential pkg-config curl file libssl-dev libdbus-1-dev libxdo-dev libwebkit2gtk-4.1-dev
+  libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libgtk-3-dev)
+# What the tests need to run: a private D-Bus session, a Secret Service keychain, a virtual
+# display, WebKit's WebDriver, a notification daemon, fonts and screenshots.
+TEST_PACKAGES=(dbus dbus-x11 gnome-keyring xvfb xauth webkit2gtk-driver dunst libnotify-bin xdotool imagemagick
+  fonts-dejavu-core)
+
+# ensure_node — node and npm (Debian's, when none is installed).
+ensure_node() {
+  command -v npm >/dev/null && return 0
+  ensure_apt nodejs npm
+}
+
+# ensure_ui — the front end's packages and its build (the app embeds ui/dist).
+ensure_ui() {
+  ensure_node
+  if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules ]; then
+    log "installing the front end's packages"
+    (cd ui && npm ci --no-audit --no-fund)
+  fi
+  log "building the front end"
+  (cd ui && npm run build)
+}
+
+# ensure_cargo_tool NAME — a cargo-installed tool.
+ensure_cargo_tool() {
+  command -v "$1" >/dev/null || [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/$1" ] && return 0
+  log "installing $1"
+  cargo install --locked "$1"
+}

@@ -7,6 +7,11 @@ source scripts/lib.sh
 
 ensure_apt "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_rust
+ensure_cargo_tool tauri-driver
+ensure_ui
+
+log "type-checking the front end"
+(cd ui && npm run check)
 
 log "checking formatting"
 cargo fmt --all -- --check

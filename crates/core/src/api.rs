@@ -93,8 +93,19 @@ impl ApiClient {
         }
     }
 
-    async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> CoreResult<T> {
-        let response = request.bearer_auth(&self.token).send().await.map_err(|e| self.offline(&e))?;
+    async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder, retry_safe: bool) -> CoreResult<T> {
+        let request = request.bearer_auth(&self.token);
+        // A pooled connection may have died with a restarted service; a request that is safe
+        // to repeat (reads, idempotency-keyed posts) gets one more try on a fresh connection.
+        let retry = if retry_safe { request.try_clone() } else { None };
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(error) if !error.is_timeout() && retry.is_some() => {
+                tracing::debug!(%error, "retrying once on a fresh connection");
+                retry.expect("checked").send().await.map_err(|e| self.offline(&e))?
+            }
+            Err(error) => return Err(self.offline(&error)),
+        };
         if !response.status().is_success() {
             return Err(Self::refusal(response).await);
         }
@@ -108,7 +119,8 @@ impl ApiClient {
     }
 
     async fn call<T: DeserializeOwned>(&self, method: Method, path: &str) -> CoreResult<T> {
-        self.send(self.http.request(method, format!("{}{path}", self.base))).await
+        let retry_safe = method == Method::GET;
+        self.send(self.http.request(method, format!("{}{path}", self.base)), retry_safe).await
     }
 
     async fn call_with<B: Serialize, T: DeserializeOwned>(
@@ -117,7 +129,8 @@ impl ApiClient {
         path: &str,
         body: &B,
     ) -> CoreResult<T> {
-        self.send(self.http.request(method, format!("{}{path}", self.base)).json(body)).await
+        let retry_safe = method == Method::PUT;
+        self.send(self.http.request(method, format!("{}{path}", self.base)).json(body), retry_safe).await
     }
 
     pub async fn me(&self) -> CoreResult<Agent> {
@@ -188,7 +201,7 @@ impl ApiClient {
             .post(format!("{}/v1/conversations/{id}/messages", self.base))
             .header(IDEMPOTENCY_KEY_HEADER, client_id)
             .json(&PostMessage { text: text.to_string(), private });
-        self.send(request).await
+        self.send(request, true).await
     }
 
     pub async fn set_presence(&self, presence: Presence) -> CoreResult<Agent> {

@@ -9,12 +9,15 @@ use tokio::sync::{broadcast, watch, Notify};
 use crate::api::ApiClient;
 use crate::credentials::{self, Credentials};
 use crate::error::{CoreError, CoreResult};
-use crate::store::LocalStore;
+use crate::notifications::NotificationPrefs;
+use crate::store::{LocalStore, DEFAULT_RETENTION_DAYS};
 use crate::views::*;
 
 /// Settings keys.
 const SERVER_SETTING: &str = "server";
 const AGENT_SETTING: &str = "agent";
+const NOTIFICATIONS_SETTING: &str = "notifications";
+const RETENTION_SETTING: &str = "retention_days";
 
 pub struct Engine {
     data_dir: PathBuf,
@@ -297,5 +300,43 @@ impl Engine {
     /// Purges closed conversations older than `days`.
     pub fn purge(&self, days: u32) -> CoreResult<usize> {
         self.store.purge_older_than(days)
+    }
+
+    // --- per-profile preferences ----------------------------------------------------------
+
+    /// The unsent text of a conversation's composer, kept across restarts.
+    pub fn draft(&self, conversation_id: i64) -> CoreResult<Option<String>> {
+        self.store.setting(&format!("draft:{conversation_id}"))
+    }
+
+    pub fn save_draft(&self, conversation_id: i64, text: &str) -> CoreResult<()> {
+        let key = format!("draft:{conversation_id}");
+        if text.trim().is_empty() {
+            self.store.remove_setting(&key)
+        } else {
+            self.store.set_setting(&key, text)
+        }
+    }
+
+    pub fn notification_prefs(&self) -> CoreResult<NotificationPrefs> {
+        Ok(self.store.setting(NOTIFICATIONS_SETTING)?.unwrap_or_default())
+    }
+
+    pub fn set_notification_prefs(&self, prefs: &NotificationPrefs) -> CoreResult<()> {
+        self.store.set_setting(NOTIFICATIONS_SETTING, prefs)
+    }
+
+    /// Days a resolved conversation stays in the cache.
+    pub fn retention_days(&self) -> CoreResult<u32> {
+        Ok(self.store.setting(RETENTION_SETTING)?.unwrap_or(DEFAULT_RETENTION_DAYS))
+    }
+
+    /// Changes the retention and applies it at once; returns how many conversations went.
+    pub fn set_retention_days(&self, days: u32) -> CoreResult<usize> {
+        if days == 0 {
+            return Err(CoreError::Invalid("keep resolved conversations for at least one day".into()));
+        }
+        self.store.set_setting(RETENTION_SETTING, &days)?;
+        self.purge(days)
     }
 }

@@ -16,6 +16,7 @@ use crate::views::CoreEvent;
 
 /// The user's notification preferences (stored in the profile's settings).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct NotificationPrefs {
     pub enabled: bool,

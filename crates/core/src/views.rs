@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which slice of the queue to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum QueueTab {
     /// Waiting for a human: most urgent first, then longest wait.
@@ -18,6 +19,7 @@ pub enum QueueTab {
 
 /// One row of the queue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct QueueItem {
     pub id: i64,
     pub status: ConversationStatus,
@@ -39,6 +41,7 @@ pub struct QueueItem {
 
 /// Delivery state of a transcript line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
     Sent,
@@ -58,6 +61,7 @@ impl DeliveryState {
 
 /// One line of a transcript: a message from the service, or an outgoing one not yet acknowledged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TranscriptLine {
     /// None while the message is not acknowledged by the service.
     pub seq: Option<i64>,
@@ -74,6 +78,7 @@ pub struct TranscriptLine {
 
 /// A conversation with its whole transcript, as cached.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConversationView {
     pub conversation: Conversation,
     pub messages: Vec<TranscriptLine>,
@@ -81,6 +86,7 @@ pub struct ConversationView {
 
 /// A piece of a search snippet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SnippetPart {
     pub text: String,
     pub highlight: bool,
@@ -88,6 +94,7 @@ pub struct SnippetPart {
 
 /// A message that matched a search.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SearchHit {
     pub conversation_id: i64,
     pub seq: i64,
@@ -99,6 +106,7 @@ pub struct SearchHit {
 
 /// An outbox item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OutboxItem {
     pub client_id: String,
     pub conversation_id: i64,
@@ -112,6 +120,7 @@ pub struct OutboxItem {
 
 /// The link to the service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ConnectionState {
     /// Caught up and following the live feed.
@@ -123,6 +132,7 @@ pub enum ConnectionState {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncStatus {
     pub connection: ConnectionState,
     pub last_synced_at: Option<DateTime<Utc>>,
@@ -131,6 +141,7 @@ pub struct SyncStatus {
 
 /// What subscribers (the desktop shell, `handoff sync --follow`) are told.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CoreEvent {
     /// A conversation entered the queue and was never announced on this device.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// Where a conversation is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationStatus {
     /// The bot is handling it; no human needed.
@@ -38,6 +39,7 @@ impl ConversationStatus {
 /// Why the bot handed the conversation to a human.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum HandoffReason {
     /// The customer's sentiment turned negative.
@@ -73,6 +75,7 @@ impl HandoffReason {
 /// How urgent a handoff is; the queue sorts by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     Urgent,
@@ -106,6 +109,7 @@ impl Priority {
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Customer,
@@ -134,6 +138,7 @@ impl Role {
 /// An agent's availability; only `available` agents count for queue estimates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Presence {
     Available,
@@ -160,6 +165,7 @@ impl Presence {
 /// The person on the other side of the chat.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Customer {
     /// The bot platform's id for the customer.
     pub id: String,
@@ -178,6 +184,7 @@ pub struct Customer {
 /// Why and when the bot gave up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Handoff {
     pub reason: HandoffReason,
     /// What fired: the phrase, the workflow name, the sentiment score.
@@ -192,6 +199,7 @@ pub struct Handoff {
 /// A reference to an agent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AgentRef {
     pub id: i64,
     pub name: String,
@@ -200,6 +208,7 @@ pub struct AgentRef {
 /// A conversation as the service holds it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Conversation {
     pub id: i64,
     /// The bot platform's id of the conversation.
@@ -223,6 +232,7 @@ pub struct Conversation {
 /// One message of a conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Message {
     pub conversation_id: i64,
     /// Dense per conversation, from 1.
@@ -242,6 +252,7 @@ pub struct Message {
 /// An agent as other agents see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Agent {
     pub id: i64,
     pub name: String,
@@ -251,6 +262,7 @@ pub struct Agent {
 /// What a change-feed record carries: the full new state of one resource.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 // Records are built once and moved along; boxing would only complicate every match on them.
 #[allow(clippy::large_enum_variant)]
@@ -263,6 +275,7 @@ pub enum ChangeEntity {
 /// One record of the global change feed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Change {
     /// Global, strictly increasing position in the feed.
     pub cursor: i64,
@@ -274,12 +287,14 @@ pub struct Change {
 /// The body of every error response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ErrorDetail {
     /// Stable, machine-readable code such as `not_found` or `already_claimed`.
     pub code: String,

@@ -110,6 +110,15 @@ impl LocalStore {
         })
     }
 
+    /// How many conversations wait for a human, as cached.
+    pub fn waiting_count(&self) -> CoreResult<i64> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached("SELECT count(*) FROM conversations WHERE status = 'waiting'")?
+                .query_row([], |r| r.get(0))?)
+        })
+    }
+
     pub fn conversation(&self, id: i64) -> CoreResult<Option<Conversation>> {
         self.read(|conn| load_conversation(conn, id))
     }

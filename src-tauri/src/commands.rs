@@ -1,0 +1,243 @@
+//! The typed commands the front end invokes. Each is a thin call into the engine.
+
+use std::sync::Arc;
+
+use handoff_core::notifications::NotificationPrefs;
+use handoff_core::*;
+use handoff_protocol::*;
+use tauri::{AppHandle, Emitter, State, WebviewWindow};
+use tauri_plugin_opener::OpenerExt;
+
+use crate::session::AppState;
+use crate::types::*;
+
+type Result<T> = std::result::Result<T, CommandError>;
+type App<'a> = State<'a, Arc<AppState>>;
+
+const QUEUE_LIMIT: u32 = 1_000;
+const SEARCH_LIMIT: u32 = 50;
+
+pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        app_info,
+        queue,
+        open_conversation,
+        close_conversation,
+        search,
+        sync_status,
+        queue_stats,
+        agents,
+        claim,
+        release,
+        resolve,
+        transfer,
+        send_message,
+        retry_message,
+        discard_message,
+        set_presence,
+        send_wait_notice,
+        get_draft,
+        save_draft,
+        notification_prefs,
+        set_notification_prefs,
+        retention_days,
+        set_retention_days,
+        sign_in,
+        sign_out,
+        open_link,
+        take_pending_navigation,
+    ]
+}
+
+/// "Sam Lee · Handoff Desk", or just the app's name.
+pub fn window_title(customer: Option<&str>) -> String {
+    match customer.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(name) => {
+            let name: String = name.chars().filter(|c| !c.is_control()).take(80).collect();
+            format!("{name} · Handoff Desk")
+        }
+        None => "Handoff Desk".into(),
+    }
+}
+
+#[tauri::command]
+fn app_info(state: App<'_>) -> Result<AppInfo> {
+    let engine = state.engine();
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").into(),
+        demo: state.is_demo(),
+        server: engine.stored_server()?.or_else(|| profile::env_value(profile::SERVER_ENV)),
+        me: engine.me(),
+        data_dir: state.data_dir().display().to_string(),
+    })
+}
+
+#[tauri::command]
+fn queue(state: App<'_>, tab: QueueTab) -> Result<Vec<QueueItem>> {
+    let engine = state.engine();
+    let me = engine.me().map(|a| a.id);
+    Ok(engine.store().queue(tab, me, QUEUE_LIMIT)?)
+}
+
+/// The transcript from the cache; marks it read and names the customer in the window title.
+#[tauri::command]
+fn open_conversation(state: App<'_>, window: WebviewWindow, id: i64) -> Result<ConversationView> {
+    let engine = state.engine();
+    let view = engine.store().conversation_view(id)?;
+    engine.store().mark_read(id)?;
+    let _ = window.set_title(&window_title(Some(&view.conversation.customer.name)));
+    Ok(view.as_ref().clone())
+}
+
+#[tauri::command]
+fn close_conversation(window: WebviewWindow) {
+    let _ = window.set_title(&window_title(None));
+}
+
+#[tauri::command]
+fn search(state: App<'_>, query: String) -> Result<Vec<SearchHit>> {
+    Ok(state.engine().store().search(&query, SEARCH_LIMIT)?)
+}
+
+#[tauri::command]
+fn sync_status(state: App<'_>) -> SyncStatus {
+    state.engine().status().borrow().clone()
+}
+
+#[tauri::command]
+fn queue_stats(state: App<'_>) -> Result<Option<QueueStats>> {
+    Ok(state.engine().store().queue_stats()?)
+}
+
+#[tauri::command]
+fn agents(state: App<'_>) -> Result<Vec<Agent>> {
+    Ok(state.engine().store().agents()?)
+}
+
+#[tauri::command]
+async fn claim(state: App<'_>, id: i64) -> Result<Conversation> {
+    Ok(state.engine().claim(id).await?)
+}
+
+#[tauri::command]
+async fn release(state: App<'_>, id: i64) -> Result<Conversation> {
+    Ok(state.engine().release(id).await?)
+}
+
+#[tauri::command]
+async fn resolve(state: App<'_>, id: i64, outcome: ResolveOutcome) -> Result<Conversation> {
+    Ok(state.engine().resolve(id, outcome).await?)
+}
+
+#[tauri::command]
+async fn transfer(state: App<'_>, id: i64, agent_id: i64) -> Result<Conversation> {
+    Ok(state.engine().transfer(id, agent_id).await?)
+}
+
+/// Queues a reply or note; it shows as pending at once and is delivered exactly once.
+#[tauri::command]
+fn send_message(state: App<'_>, id: i64, text: String, private: bool) -> Result<OutboxItem> {
+    let engine = state.engine();
+    let item = engine.reply(id, &text, private)?;
+    engine.save_draft(id, "")?;
+    Ok(item)
+}
+
+#[tauri::command]
+fn retry_message(state: App<'_>, client_id: String, text: Option<String>) -> Result<OutboxItem> {
+    Ok(state.engine().retry_outbox_item(&client_id, text.as_deref())?)
+}
+
+#[tauri::command]
+fn discard_message(state: App<'_>, client_id: String) -> Result<OutboxItem> {
+    Ok(state.engine().discard_outbox_item(&client_id)?)
+}
+
+#[tauri::command]
+async fn set_presence(state: App<'_>, presence: Presence) -> Result<Agent> {
+    Ok(state.engine().set_presence(presence).await?)
+}
+
+#[tauri::command]
+async fn send_wait_notice(state: App<'_>, id: i64) -> Result<Message> {
+    Ok(state.engine().send_wait_notice(id).await?)
+}
+
+#[tauri::command]
+fn get_draft(state: App<'_>, id: i64) -> Result<Option<String>> {
+    Ok(state.engine().draft(id)?)
+}
+
+#[tauri::command]
+fn save_draft(state: App<'_>, id: i64, text: String) -> Result<()> {
+    Ok(state.engine().save_draft(id, &text)?)
+}
+
+#[tauri::command]
+fn notification_prefs(state: App<'_>) -> Result<NotificationPrefs> {
+    Ok(state.engine().notification_prefs()?)
+}
+
+#[tauri::command]
+fn set_notification_prefs(state: App<'_>, prefs: NotificationPrefs) -> Result<()> {
+    Ok(state.engine().set_notification_prefs(&prefs)?)
+}
+
+#[tauri::command]
+fn retention_days(state: App<'_>) -> Result<u32> {
+    Ok(state.engine().retention_days()?)
+}
+
+/// Sets the retention and purges at once; returns how many conversations left the cache.
+#[tauri::command]
+fn set_retention_days(state: App<'_>, days: u32) -> Result<usize> {
+    Ok(state.engine().set_retention_days(days)?)
+}
+
+#[tauri::command]
+async fn sign_in(app: AppHandle, state: App<'_>, server: String, token: String) -> Result<Agent> {
+    let agent = state.sign_in(&server, &token).await?;
+    let _ = app.emit(DESK_EVENT, DeskEvent::SessionChanged);
+    Ok(agent)
+}
+
+#[tauri::command]
+async fn sign_out(app: AppHandle, state: App<'_>, clear_cache: bool) -> Result<()> {
+    state.sign_out(clear_cache).await?;
+    let _ = app.emit(DESK_EVENT, DeskEvent::SessionChanged);
+    Ok(())
+}
+
+/// Opens a link from a message in the OS browser — only web and mail links, only on a click.
+#[tauri::command]
+fn open_link(app: AppHandle, url: String) -> Result<()> {
+    let url = url.trim();
+    let allowed = ["https://", "http://", "mailto:"].iter().any(|scheme| url.to_ascii_lowercase().starts_with(scheme));
+    if !allowed || url.chars().any(char::is_whitespace) {
+        return Err(CommandError {
+            kind: "invalid".into(),
+            message: "only http, https and mailto links open".into(),
+            assignee: None,
+        });
+    }
+    app.opener().open_url(url, None::<&str>).map_err(|e| CommandError::internal(e.to_string()))
+}
+
+/// Where a notification or deep link asked to go before the front end was listening.
+#[tauri::command]
+fn take_pending_navigation(state: App<'_>) -> Option<NavigateTarget> {
+    state.take_pending_navigation()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_name_the_customer() {
+        assert_eq!(window_title(Some("Sam Lee")), "Sam Lee · Handoff Desk");
+        assert_eq!(window_title(Some("  ")), "Handoff Desk");
+        assert_eq!(window_title(None), "Handoff Desk");
+        assert_eq!(window_title(Some("Evil\u{1b}[31m\nName")), "Evil[31mName · Handoff Desk");
+    }
+}

@@ -1,0 +1,342 @@
+//! End to end: the real `handoff-desk` under Xvfb, driven through tauri-driver and
+//! WebKitWebDriver, against a real `handoff-service`, with a real notification daemon (dunst)
+//! on a private D-Bus session. `scripts/test-session.sh` sets all of that up and exports
+//! HANDOFF_TEST_DESKTOP=1; elsewhere these tests say they were skipped.
+//!
+//! With HANDOFF_SCREENSHOTS=<dir>, the screenshots for the docs are written there.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::webdriver::Driver;
+use handoff_protocol::signing;
+use handoff_protocol::*;
+use handoff_service::{ServiceConfig, ServiceHandle, Store};
+use serde_json::{json, Value};
+
+const APP: &str = env!("CARGO_BIN_EXE_handoff-desk");
+const SECRET: &[u8] = b"desktop-test-secret";
+const WAIT: Duration = Duration::from_secs(30);
+
+fn enabled() -> bool {
+    if std::env::var("HANDOFF_TEST_DESKTOP").as_deref() == Ok("1") {
+        return true;
+    }
+    eprintln!("skipped: run through scripts/test.sh, which starts Xvfb, D-Bus and dunst for the desktop tests");
+    false
+}
+
+fn screenshots() -> Option<PathBuf> {
+    std::env::var_os("HANDOFF_SCREENSHOTS").map(PathBuf::from)
+}
+
+/// The whole screen (window and notification popups), as a person sees it.
+fn screen_shot(name: &str) {
+    if let Some(dir) = screenshots() {
+        std::fs::create_dir_all(&dir).unwrap();
+        let status = Command::new("import").args(["-window", "root"]).arg(dir.join(name)).status();
+        assert!(status.is_ok_and(|s| s.success()), "import (ImageMagick) failed");
+    }
+}
+
+struct Service {
+    runtime: tokio::runtime::Runtime,
+    handle: Option<ServiceHandle>,
+    db: PathBuf,
+    addr: std::net::SocketAddr,
+    token: String,
+}
+
+impl Service {
+    fn start(dir: &Path) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let db = dir.join("service.sqlite");
+        let handle =
+            runtime.block_on(handoff_service::start(Self::config(&db, "127.0.0.1:0".parse().unwrap()))).unwrap();
+        let token = handle.store().add_agent("Dana Desk").unwrap().token;
+        handle.store().add_agent("Priya Peer").unwrap();
+        let addr = handle.addr();
+        Self { runtime, handle: Some(handle), db, addr, token }
+    }
+
+    fn config(db: &Path, addr: std::net::SocketAddr) -> ServiceConfig {
+        let mut config = ServiceConfig::new(db.to_path_buf(), addr);
+        config.intake_secret = Some(SECRET.to_vec());
+        config.wait_notice_after = None;
+        config.heartbeat = Duration::from_secs(1);
+        config
+    }
+
+    fn store(&self) -> &dyn Store {
+        self.handle.as_ref().expect("running").store().as_ref()
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn stop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            self.runtime.block_on(handle.shutdown());
+        }
+    }
+
+    fn restart(&mut self) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match self.runtime.block_on(handoff_service::start(Self::config(&self.db, self.addr))) {
+                Ok(handle) => {
+                    self.handle = Some(handle);
+                    return;
+                }
+                Err(error) => assert!(Instant::now() < deadline, "restart failed: {error}"),
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Escalates through the signed intake, as a bot platform would.
+    fn escalate(&self, external_id: &str, customer: &str, vip: bool, last_line: &str) -> i64 {
+        let body = json!({
+            "external_id": external_id, "channel": "web",
+            "customer": {"id": format!("c-{external_id}"), "name": customer, "email": "customer@example.com", "phone": null, "vip": vip},
+            "reason": "explicit_request", "trigger": "customer typed 'human'", "priority": if vip { "urgent" } else { "normal" },
+            "summary": "Asks about switching to annual billing", "topic": "annual billing",
+            "transcript": [
+                {"role": "customer", "text": "Hi, can I switch to annual billing?"},
+                {"role": "bot", "text": "You can change your plan under Settings → Billing."},
+                {"role": "customer", "text": last_line}
+            ]
+        })
+        .to_string();
+        let json = self.signed_post("/v1/intake/handoffs", &body);
+        json["conversation"]["id"].as_i64().unwrap_or_else(|| panic!("escalation failed: {json}"))
+    }
+
+    fn customer_says(&self, external_id: &str, text: &str) {
+        let body = json!({"role": "customer", "text": text}).to_string();
+        self.signed_post(&format!("/v1/intake/conversations/{external_id}/messages"), &body);
+    }
+
+    fn signed_post(&self, path: &str, body: &str) -> Value {
+        let timestamp = chrono::Utc::now().timestamp();
+        reqwest::blocking::Client::new()
+            .post(format!("{}{path}", self.url()))
+            .header("content-type", "application/json")
+            .header(signing::TIMESTAMP_HEADER, timestamp.to_string())
+            .header(signing::SIGNATURE_HEADER, signing::sign(SECRET, timestamp, body.as_bytes()))
+            .body(body.to_string())
+            .send()
+            .expect("intake request")
+            .json()
+            .expect("intake JSON")
+    }
+
+    fn agent_messages(&self, id: i64, text: &str) -> usize {
+        self.store()
+            .messages(id, 0, 5000)
+            .unwrap()
+            .messages
+            .iter()
+            .filter(|m| m.role == Role::Agent && m.text == text)
+            .count()
+    }
+}
+
+/// The environment of one app instance: its own data dir, home and XDG dirs.
+fn app_env(home: &Path, server: Option<(&str, &str)>) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("HOME", home.display().to_string()),
+        ("XDG_DATA_HOME", home.join("data").display().to_string()),
+        ("XDG_CONFIG_HOME", home.join("config").display().to_string()),
+        ("XDG_CACHE_HOME", home.join("cache").display().to_string()),
+        ("HANDOFF_DATA_DIR", home.join("desk").display().to_string()),
+        ("HANDOFF_DESK_QUIT_ON_CLOSE", "1".to_string()),
+        ("HANDOFF_DEMO_SIMULATE_EVERY", "0".to_string()),
+    ];
+    if let Some((url, token)) = server {
+        env.push(("HANDOFF_SERVER", url.to_string()));
+        env.push(("HANDOFF_TOKEN", token.to_string()));
+    }
+    env
+}
+
+fn dunst_history() -> Vec<(String, String)> {
+    let output = Command::new("dunstctl").arg("history").output().expect("dunstctl");
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    json["data"][0]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|n| {
+                    (
+                        n["summary"]["data"].as_str().unwrap_or_default().to_string(),
+                        n["body"]["data"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn displayed_notifications() -> usize {
+    let output = Command::new("dunstctl").args(["count", "displayed"]).output().expect("dunstctl");
+    String::from_utf8_lossy(&output.stdout).trim().parse().unwrap_or(0)
+}
+
+fn connection_state(driver: &Driver) -> String {
+    driver.find("[data-testid=connection]").and_then(|e| driver.attribute(&e, "data-state")).unwrap_or_default()
+}
+
+fn message_state(driver: &Driver, text: &str) -> Option<String> {
+    let script = format!(
+        "const rows = [...document.querySelectorAll('[data-testid=message]')];\
+         const row = rows.reverse().find(r => r.querySelector('[data-testid=message-text]')?.textContent === {});\
+         return row ? row.getAttribute('data-state') : null;",
+        serde_json::to_string(text).unwrap()
+    );
+    driver.script(&script).as_str().map(str::to_string)
+}
+
+fn open_conversation(driver: &Driver, id: i64) {
+    let row = driver.wait_for(&format!("[data-testid=queue-row][data-id='{id}']"), WAIT);
+    driver.click(&row);
+    driver.wait_for(&format!("[data-testid=conversation][data-id='{id}']"), WAIT);
+}
+
+fn send(driver: &Driver, text: &str) {
+    let composer = driver.wait_for("[data-testid=composer]", WAIT);
+    driver.type_text(&composer, text);
+    let send = driver.wait_for("[data-testid=send]", WAIT);
+    driver.click(&send);
+}
+
+#[test]
+fn the_desk_end_to_end() {
+    if !enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut service = Service::start(dir.path());
+    for i in 0..6 {
+        service.escalate(&format!("seed-{i}"), &format!("Queue Customer {i}"), i == 2, "Is anyone there?");
+    }
+    let url = service.url();
+    let driver = Driver::launch(APP, &app_env(&dir.path().join("home"), Some((&url, &service.token))));
+    driver.wait_until("online", WAIT, |d| connection_state(d) == "online");
+    driver.wait_until("the queue", WAIT, |d| d.find_all("[data-testid=queue-row]").len() == 6);
+    std::thread::sleep(Duration::from_millis(800));
+    screen_shot("queue.png");
+
+    // 1. A new escalation → a native notification → its default action opens that conversation.
+    let nora = service.escalate("web-nora", "Nora Notify", true, "I want to talk to a person, please");
+    let deadline = Instant::now() + WAIT;
+    while displayed_notifications() == 0 {
+        assert!(Instant::now() < deadline, "no notification was displayed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(400));
+    screen_shot("notification.png");
+    // dunst keeps displayed notifications out of its history until they close; invoke the default action.
+    let status = Command::new("dunstctl").args(["action", "0"]).status().expect("dunstctl action");
+    assert!(status.success());
+    driver.wait_for(&format!("[data-testid=conversation][data-id='{nora}']"), WAIT);
+    driver.wait_until("the window title names the customer", WAIT, |d| d.title() == "Nora Notify · Handoff Desk");
+    // Closed notifications land in dunst's history, where their text can be read back.
+    Command::new("dunstctl").arg("close-all").status().expect("dunstctl close-all");
+    let history = dunst_history();
+    let (summary, body) = history.iter().find(|(s, _)| s.contains("Nora Notify")).expect("the notification was Nora's");
+    assert!(summary.contains("VIP"), "{summary}");
+    assert!(body.contains("Asked for a human") && body.contains("talk to a person"), "{body}");
+
+    // 2. Claim → reply → the service has the message exactly once.
+    let claim = driver.wait_for("[data-testid=claim]", WAIT);
+    driver.click(&claim);
+    driver.wait_until("claimed", WAIT, |_| {
+        service.store().conversation(nora).unwrap().assignee.is_some_and(|a| a.name == "Dana Desk")
+    });
+    let reply = "Hi Nora, I see you were asking about annual billing — let me help.";
+    send(&driver, reply);
+    driver.wait_until("delivered", WAIT, |_| service.agent_messages(nora, reply) == 1);
+    driver.wait_until("shown as sent", WAIT, |d| message_state(d, reply).as_deref() == Some("sent"));
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(service.agent_messages(nora, reply), 1, "exactly once");
+    screen_shot("conversation.png");
+
+    // 3. Untrusted content shows as literal text and runs nothing.
+    let payload = "<img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned2'</script><b>bold?</b> & <a href='javascript:alert(1)'>click</a>";
+    service.customer_says("web-nora", payload);
+    driver.wait_until("the payload as text", WAIT, |d| {
+        d.script(&format!(
+            "return [...document.querySelectorAll('[data-testid=message-text]')].some(e => e.textContent === {});",
+            serde_json::to_string(payload).unwrap()
+        )) == Value::Bool(true)
+    });
+    let injected = driver.script(
+        "return document.querySelectorAll('[data-testid=message-text] img, [data-testid=message-text] script, \
+         [data-testid=message-text] b, [data-testid=message-text] a[href^=javascript]').length;",
+    );
+    assert_eq!(injected, json!(0), "customer HTML must not become elements");
+    assert_eq!(driver.title(), "Nora Notify · Handoff Desk", "no script ran");
+
+    // 4. The service goes away: offline is shown, a reply waits as pending, and goes once back online.
+    service.stop();
+    driver.wait_until("offline shown", WAIT, |d| connection_state(d) == "offline");
+    let offline_reply = "Written while offline: I'll get back to you in a minute.";
+    send(&driver, offline_reply);
+    driver.wait_until("pending shown", WAIT, |d| message_state(d, offline_reply).as_deref() == Some("pending"));
+    std::thread::sleep(Duration::from_millis(500));
+    screen_shot("offline.png");
+    service.restart();
+    driver.wait_until("back online", Duration::from_secs(60), |d| connection_state(d) == "online");
+    driver.wait_until("delivered after reconnect", WAIT, |_| service.agent_messages(nora, offline_reply) == 1);
+    driver.wait_until("shown as sent", WAIT, |d| message_state(d, offline_reply).as_deref() == Some("sent"));
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(service.agent_messages(nora, offline_reply), 1, "delivered once");
+
+    // 5. Search (Ctrl+K) finds a cached message and opens the conversation at the hit.
+    let body = driver.wait_for("body", WAIT);
+    driver.type_text(&body, "\u{E009}k");
+    let input = driver.wait_for("[data-testid=search-input]", WAIT);
+    driver.type_text(&input, "annual billing");
+    let hit = driver.wait_for("[data-testid=search-result]", WAIT);
+    driver.click(&hit);
+    driver.wait_for("[data-testid=conversation]", WAIT);
+    let open = driver.find("[data-testid=conversation]").and_then(|e| driver.attribute(&e, "data-id"));
+    assert!(open.is_some());
+    service.stop();
+}
+
+#[test]
+fn with_no_service_configured_the_demo_workspace_opens() {
+    if !enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let driver = Driver::launch(APP, &app_env(dir.path(), None));
+    let banner = driver.wait_for("[data-testid=demo-banner]", WAIT);
+    assert!(driver.text(&banner).to_lowercase().contains("demo"));
+    driver.wait_until("online", WAIT, |d| connection_state(d) == "online");
+    driver.wait_until("a live demo queue", WAIT, |d| d.find_all("[data-testid=queue-row]").len() >= 10);
+}
+
+#[test]
+fn dark_theme_screenshot() {
+    if !enabled() || screenshots().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = app_env(dir.path(), None);
+    env.push(("GTK_THEME", "Adwaita:dark".into()));
+    let driver = Driver::launch(APP, &env);
+    driver.wait_until("a live demo queue", WAIT, |d| d.find_all("[data-testid=queue-row]").len() >= 10);
+    let first = driver.find_all("[data-testid=queue-row]")[0].clone();
+    driver.click(&first);
+    driver.wait_for("[data-testid=conversation]", WAIT);
+    std::thread::sleep(Duration::from_millis(1200));
+    screen_shot("dark.png");
+}

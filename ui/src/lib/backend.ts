@@ -1,0 +1,83 @@
+// The one module that talks to the desktop shell. Every other file imports from here, never
+// from @tauri-apps/* directly. Types come from the Rust side (./generated/types.ts).
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type {
+  Agent,
+  AppInfo,
+  CommandError,
+  Conversation,
+  ConversationView,
+  DeskEvent,
+  Message,
+  NavigateTarget,
+  NotificationPrefs,
+  OutboxItem,
+  Presence,
+  QueueItem,
+  QueueStats,
+  QueueTab,
+  ResolveOutcome,
+  SearchHit,
+  SyncStatus,
+} from "./generated/types";
+
+export type * from "./generated/types";
+
+/** A failed command, with the shell's explanation. */
+export class BackendError extends Error {
+  readonly kind: string;
+  readonly detail: CommandError;
+  constructor(detail: CommandError) {
+    super(detail.message);
+    this.kind = detail.kind;
+    this.detail = detail;
+  }
+}
+
+function isCommandError(value: unknown): value is CommandError {
+  return typeof value === "object" && value !== null && "kind" in value && "message" in value;
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    if (isCommandError(error)) throw new BackendError(error);
+    throw new BackendError({ kind: "internal", message: String(error), assignee: null });
+  }
+}
+
+export const backend = {
+  appInfo: () => call<AppInfo>("app_info"),
+  queue: (tab: QueueTab) => call<QueueItem[]>("queue", { tab }),
+  openConversation: (id: number) => call<ConversationView>("open_conversation", { id }),
+  closeConversation: () => call<void>("close_conversation"),
+  search: (query: string) => call<SearchHit[]>("search", { query }),
+  syncStatus: () => call<SyncStatus>("sync_status"),
+  queueStats: () => call<QueueStats | null>("queue_stats"),
+  agents: () => call<Agent[]>("agents"),
+  claim: (id: number) => call<Conversation>("claim", { id }),
+  release: (id: number) => call<Conversation>("release", { id }),
+  resolve: (id: number, outcome: ResolveOutcome) => call<Conversation>("resolve", { id, outcome }),
+  transfer: (id: number, agentId: number) => call<Conversation>("transfer", { id, agentId }),
+  sendMessage: (id: number, text: string, isPrivate: boolean) =>
+    call<OutboxItem>("send_message", { id, text, private: isPrivate }),
+  retryMessage: (clientId: string, text: string | null) => call<OutboxItem>("retry_message", { clientId, text }),
+  discardMessage: (clientId: string) => call<OutboxItem>("discard_message", { clientId }),
+  setPresence: (presence: Presence) => call<Agent>("set_presence", { presence }),
+  sendWaitNotice: (id: number) => call<Message>("send_wait_notice", { id }),
+  getDraft: (id: number) => call<string | null>("get_draft", { id }),
+  saveDraft: (id: number, text: string) => call<void>("save_draft", { id, text }),
+  notificationPrefs: () => call<NotificationPrefs>("notification_prefs"),
+  setNotificationPrefs: (prefs: NotificationPrefs) => call<void>("set_notification_prefs", { prefs }),
+  retentionDays: () => call<number>("retention_days"),
+  setRetentionDays: (days: number) => call<number>("set_retention_days", { days }),
+  signIn: (server: string, token: string) => call<Agent>("sign_in", { server, token }),
+  signOut: (clearCache: boolean) => call<void>("sign_out", { clearCache }),
+  openLink: (url: string) => call<void>("open_link", { url }),
+  takePendingNavigation: () => call<NavigateTarget | null>("take_pending_navigation"),
+  /** Everything the shell reports: engine events, navigation requests, session changes. */
+  onEvent: (handler: (event: DeskEvent) => void): Promise<UnlistenFn> =>
+    listen<DeskEvent>("desk-event", (event) => handler(event.payload)),
+};
