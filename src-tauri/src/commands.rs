@@ -46,6 +46,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         sign_out,
         open_link,
         take_pending_navigation,
+        ui_ready,
     ]
 }
 
@@ -227,6 +228,14 @@ fn open_link(app: AppHandle, url: String) -> Result<()> {
 #[tauri::command]
 fn take_pending_navigation(state: App<'_>) -> Option<NavigateTarget> {
     state.take_pending_navigation()
+}
+
+/// The front end painted its first screen: logs the time since launch (the cold-start benchmark
+/// reads this line).
+#[tauri::command]
+fn ui_ready() {
+    let elapsed = crate::launched_at().elapsed();
+    tracing::info!(ms = elapsed.as_millis() as u64, "first paint");
 }
 
 #[cfg(test)]

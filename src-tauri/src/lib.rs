@@ -17,6 +17,13 @@ pub use types::*;
 
 use crate::session::AppState;
 
+static LAUNCHED_AT: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// When this process started its `main`.
+pub fn launched_at() -> std::time::Instant {
+    *LAUNCHED_AT.get_or_init(std::time::Instant::now)
+}
+
 /// `handoff://conversation/42` → the conversation to open.
 pub fn parse_deep_link(url: &str) -> Option<NavigateTarget> {
     let rest = url.trim().strip_prefix("handoff://")?;
@@ -47,6 +54,7 @@ fn open_urls(app: &tauri::AppHandle, urls: impl IntoIterator<Item = String>) {
 }
 
 pub fn run() {
+    launched_at();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("HANDOFF_LOG")

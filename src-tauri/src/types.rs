@@ -19,6 +19,8 @@ pub enum NavigateTarget {
 /// What the front end hears.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+// Built once per event and serialised straight away; boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum DeskEvent {
     /// Something changed in the engine.
     Core { event: CoreEvent },

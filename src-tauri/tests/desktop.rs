@@ -202,12 +202,6 @@ fn message_state(driver: &Driver, text: &str) -> Option<String> {
     driver.script(&script).as_str().map(str::to_string)
 }
 
-fn open_conversation(driver: &Driver, id: i64) {
-    let row = driver.wait_for(&format!("[data-testid=queue-row][data-id='{id}']"), WAIT);
-    driver.click(&row);
-    driver.wait_for(&format!("[data-testid=conversation][data-id='{id}']"), WAIT);
-}
-
 fn send(driver: &Driver, text: &str) {
     let composer = driver.wait_for("[data-testid=composer]", WAIT);
     driver.type_text(&composer, text);

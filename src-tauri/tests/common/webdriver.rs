@@ -146,13 +146,6 @@ impl Driver {
     pub fn title(&self) -> String {
         self.get("/title")["value"].as_str().unwrap_or_default().to_string()
     }
-
-    /// A PNG of the webview.
-    pub fn screenshot(&self, path: &Path) {
-        use base64_decode as decode;
-        let data = self.get("/screenshot")["value"].as_str().unwrap_or_default().to_string();
-        std::fs::write(path, decode(&data)).expect("write screenshot");
-    }
 }
 
 impl Drop for Driver {
@@ -161,28 +154,4 @@ impl Drop for Driver {
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
-}
-
-/// Standard base64, enough for WebDriver screenshots.
-fn base64_decode(input: &str) -> Vec<u8> {
-    let mut table = [255u8; 256];
-    for (i, c) in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".iter().enumerate() {
-        table[*c as usize] = i as u8;
-    }
-    let mut out = Vec::with_capacity(input.len() * 3 / 4);
-    let mut buffer = 0u32;
-    let mut bits = 0;
-    for byte in input.bytes() {
-        let value = table[byte as usize];
-        if value == 255 {
-            continue;
-        }
-        buffer = (buffer << 6) | u32::from(value);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-        }
-    }
-    out
 }

@@ -77,6 +77,8 @@ export const backend = {
   signOut: (clearCache: boolean) => call<void>("sign_out", { clearCache }),
   openLink: (url: string) => call<void>("open_link", { url }),
   takePendingNavigation: () => call<NavigateTarget | null>("take_pending_navigation"),
+  /** Tells the shell the first screen is painted (it logs the cold-start time). */
+  uiReady: () => call<void>("ui_ready"),
   /** Everything the shell reports: engine events, navigation requests, session changes. */
   onEvent: (handler: (event: DeskEvent) => void): Promise<UnlistenFn> =>
     listen<DeskEvent>("desk-event", (event) => handler(event.payload)),

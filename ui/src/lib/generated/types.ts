@@ -1,30 +1,168 @@
-// Placeholder until the generator runs (src-tauri/src/bindings.rs).
+// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit:
+// run `UPDATE_BINDINGS=1 cargo test -p handoff-desk bindings` instead.
+
 export type ConversationStatus = "bot" | "waiting" | "assigned" | "resolved";
+
 export type HandoffReason = "sentiment" | "explicit_request" | "workflow" | "vip" | "other";
+
 export type Priority = "urgent" | "high" | "normal" | "low";
+
 export type Role = "customer" | "bot" | "agent" | "system";
+
 export type Presence = "available" | "away" | "offline";
-export type Customer = { id: string, name: string, email: string | null, phone: string | null, vip: boolean, account_value: number | null, };
-export type Handoff = { reason: HandoffReason, trigger: string, escalated_at: string, summary: string | null, topic: string | null, };
+
+export type Customer = { 
+/**
+ * The bot platform's id for the customer.
+ */
+id: string, name: string, email: string | null, phone: string | null, vip: boolean, 
+/**
+ * Yearly account value in whole US dollars, when the platform knows it.
+ */
+account_value: number | null, };
+
+export type Handoff = { reason: HandoffReason, 
+/**
+ * What fired: the phrase, the workflow name, the sentiment score.
+ */
+trigger: string, escalated_at: string, 
+/**
+ * The bot's one-line summary of the conversation so far.
+ */
+summary: string | null, 
+/**
+ * What the customer is asking about.
+ */
+topic: string | null, };
+
 export type AgentRef = { id: number, name: string, };
-export type Conversation = { id: number, external_id: string, channel: string, status: ConversationStatus, assignee: AgentRef | null, customer: Customer, handoff: Handoff | null, priority: Priority, version: number, created_at: string, updated_at: string, last_message_seq: number, };
-export type Message = { conversation_id: number, seq: number, role: Role, author: string, text: string, private: boolean, client_id: string | null, created_at: string, };
+
+export type Conversation = { id: number, 
+/**
+ * The bot platform's id of the conversation.
+ */
+external_id: string, 
+/**
+ * Where the chat takes place: `web`, `whatsapp`, `email`, …
+ */
+channel: string, status: ConversationStatus, assignee: AgentRef | null, customer: Customer, 
+/**
+ * Absent while the conversation was never handed off.
+ */
+handoff: Handoff | null, priority: Priority, 
+/**
+ * Bumped on every change of the conversation or its messages.
+ */
+version: number, created_at: string, updated_at: string, 
+/**
+ * The seq of the newest message, 0 when there is none.
+ */
+last_message_seq: number, };
+
+export type Message = { conversation_id: number, 
+/**
+ * Dense per conversation, from 1.
+ */
+seq: number, role: Role, 
+/**
+ * Display name of the author.
+ */
+author: string, 
+/**
+ * Plain, untrusted text, returned byte for byte as received.
+ */
+text: string, 
+/**
+ * An internal note, never shown to the customer.
+ */
+private: boolean, 
+/**
+ * The idempotency key an agent message was sent with.
+ */
+client_id: string | null, created_at: string, };
+
 export type Agent = { id: number, name: string, presence: Presence, };
-export type QueueStats = { waiting: number, available_agents: number, estimated_wait_seconds: number | null, longest_wait_seconds: number | null, };
+
+export type QueueStats = { 
+/**
+ * Conversations waiting for a human.
+ */
+waiting: number, 
+/**
+ * Agents whose presence is `available`.
+ */
+available_agents: number, 
+/**
+ * Expected wait for a new handoff, from recent claim times; null when no agent is available.
+ */
+estimated_wait_seconds: number | null, 
+/**
+ * How long the longest-waiting conversation has waited.
+ */
+longest_wait_seconds: number | null, };
+
 export type ResolveOutcome = "solved" | "back_to_bot";
+
 export type QueueTab = "waiting" | "mine" | "recent";
-export type QueueItem = { id: number, status: ConversationStatus, channel: string, customer_name: string, vip: boolean, reason: HandoffReason | null, trigger: string | null, topic: string | null, priority: Priority, escalated_at: string | null, updated_at: string, assignee: AgentRef | null, last_customer_text: string | null, unread: number, };
+
+export type QueueItem = { id: number, status: ConversationStatus, channel: string, customer_name: string, vip: boolean, reason: HandoffReason | null, trigger: string | null, topic: string | null, priority: Priority, escalated_at: string | null, updated_at: string, assignee: AgentRef | null, 
+/**
+ * The newest line the customer wrote.
+ */
+last_customer_text: string | null, 
+/**
+ * Messages the agent has not seen on this device.
+ */
+unread: number, };
+
 export type DeliveryState = "sent" | "pending" | "failed";
-export type TranscriptLine = { seq: number | null, role: Role, author: string, text: string, private: boolean, created_at: string, state: DeliveryState, client_id: string | null, error: string | null, };
+
+export type TranscriptLine = { 
+/**
+ * None while the message is not acknowledged by the service.
+ */
+seq: number | null, role: Role, author: string, text: string, private: boolean, created_at: string, state: DeliveryState, client_id: string | null, 
+/**
+ * Why the service refused a failed message.
+ */
+error: string | null, };
+
 export type ConversationView = { conversation: Conversation, messages: Array<TranscriptLine>, };
+
 export type SnippetPart = { text: string, highlight: boolean, };
+
 export type SearchHit = { conversation_id: number, seq: number, customer_name: string, role: Role, created_at: string, snippet: Array<SnippetPart>, };
+
 export type OutboxItem = { client_id: string, conversation_id: number, text: string, private: boolean, state: DeliveryState, error: string | null, attempts: number, created_at: string, };
+
 export type ConnectionState = { "state": "online" } | { "state": "connecting", attempt: number, } | { "state": "offline", since: string, error: string, retry_at: string | null, };
+
 export type SyncStatus = { connection: ConnectionState, last_synced_at: string | null, cursor: number, };
+
 export type CoreEvent = { "type": "new_escalation", conversation: Conversation, last_customer_text: string | null, } | { "type": "escalation_backlog", count: number, conversation_ids: Array<number>, } | { "type": "conversation_changed", conversation: Conversation, } | { "type": "message_added", message: Message, } | { "type": "connection_changed", status: SyncStatus, } | { "type": "outbox_changed", item: OutboxItem, } | { "type": "queue_stats_changed", stats: QueueStats, };
-export type NotificationPrefs = { enabled: boolean, vip_and_urgent_only: boolean, sound: boolean, quiet_from: string | null, quiet_until: string | null, };
+
+export type NotificationPrefs = { enabled: boolean, 
+/**
+ * Only VIP customers and urgent handoffs.
+ */
+vip_and_urgent_only: boolean, sound: boolean, 
+/**
+ * Do-not-disturb hours, local time, `"HH:MM"`; the range may wrap midnight.
+ */
+quiet_from: string | null, quiet_until: string | null, };
+
 export type NavigateTarget = { "view": "queue" } | { "view": "conversation", id: number, } | { "view": "review" };
+
 export type DeskEvent = { "kind": "core", event: CoreEvent, } | { "kind": "navigate", target: NavigateTarget, } | { "kind": "session_changed" };
-export type AppInfo = { version: string, demo: boolean, server: string | null, me: AgentRef | null, data_dir: string, };
-export type CommandError = { kind: string, message: string, assignee: AgentRef | null, };
+
+export type AppInfo = { version: string, 
+/**
+ * Running against the embedded demo service.
+ */
+demo: boolean, server: string | null, me: AgentRef | null, data_dir: string, };
+
+export type CommandError = { kind: string, message: string, 
+/**
+ * Who has the conversation, when a claim was lost.
+ */
+assignee: AgentRef | null, };

@@ -1,0 +1,346 @@
+// The desk's shared state: who I am, the link to the service, the queue, what is open. One
+// instance, created at start; components read it and call its methods.
+import {
+  backend,
+  type Agent,
+  type AppInfo,
+  type CoreEvent,
+  type DeskEvent,
+  type NavigateTarget,
+  type Presence,
+  type QueueItem,
+  type QueueStats,
+  type QueueTab,
+  type SyncStatus,
+} from "./backend";
+import { debounce } from "./debounce";
+import { describeError } from "./errors";
+import { showError } from "./toasts.svelte";
+
+/** A request to show a given message of the open conversation. */
+export interface Jump {
+  seq: number;
+  nonce: number;
+}
+
+type CoreListener = (event: CoreEvent) => void;
+
+/** Which conversation an engine event is about, if any. */
+export function eventConversationId(event: CoreEvent): number | null {
+  switch (event.type) {
+    case "new_escalation":
+    case "conversation_changed":
+      return event.conversation.id;
+    case "message_added":
+      return event.message.conversation_id;
+    case "outbox_changed":
+      return event.item.conversation_id;
+    default:
+      return null;
+  }
+}
+
+const QUEUE_EVENTS = new Set<CoreEvent["type"]>([
+  "conversation_changed",
+  "escalation_backlog",
+  "new_escalation",
+  "message_added",
+  "outbox_changed",
+]);
+
+let jumpNonce = 0;
+
+class Desk {
+  info = $state.raw<AppInfo | null>(null);
+  /** Why the app info could not be read (the shell is not answering). */
+  startupError = $state<string | null>(null);
+  status = $state.raw<SyncStatus | null>(null);
+  stats = $state.raw<QueueStats | null>(null);
+  agents = $state.raw<Agent[]>([]);
+
+  tab = $state<QueueTab>("waiting");
+  /** Rows of `itemsTab`; shown while the next tab loads. */
+  items = $state.raw<QueueItem[]>([]);
+  itemsTab = $state<QueueTab | null>(null);
+  queueError = $state<string | null>(null);
+  waitingCount = $state<number | null>(null);
+  mineCount = $state<number | null>(null);
+
+  selectedId = $state<number | null>(null);
+  openId = $state<number | null>(null);
+  jump = $state.raw<Jump | null>(null);
+  overlay = $state<"search" | "settings" | null>(null);
+  presenceBusy = $state(false);
+  /** Bumped when the session changes, so the open conversation reloads. */
+  sessionEpoch = $state(0);
+  /** Opened from elsewhere (search, a notification): show its queue tab once it has loaded. */
+  revealPending: number | null = null;
+
+  me = $derived(this.info?.me ?? null);
+  myPresence = $derived<Presence | null>(
+    this.me ? (this.agents.find((a) => a.id === this.me?.id)?.presence ?? null) : null,
+  );
+  otherAgents = $derived(this.agents.filter((a) => a.id !== this.me?.id));
+  queueReady = $derived(this.itemsTab === this.tab);
+
+  #listeners = new Set<CoreListener>();
+  #queueRequest = 0;
+  #selectedIndex = 0;
+  #refreshQueueSoon = debounce(() => void this.refreshQueue(), 150);
+  #refreshAgentsSoon = debounce(() => void this.refreshAgents(), 300);
+
+  /** Listen to engine events (the conversation pane does); returns the unsubscribe. */
+  onCore(listener: CoreListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  // --- loading -------------------------------------------------------------------------
+
+  /** Loads (or reloads) everything; every part fails on its own. */
+  async loadAll(): Promise<void> {
+    await Promise.all([
+      this.refreshInfo(),
+      this.refreshStatus(),
+      this.refreshStats(),
+      this.refreshAgents(),
+      this.refreshQueue(),
+    ]);
+  }
+
+  async refreshInfo(): Promise<void> {
+    try {
+      this.info = await backend.appInfo();
+      this.startupError = null;
+    } catch (error) {
+      this.startupError = describeError(error);
+    }
+  }
+
+  async refreshStatus(): Promise<void> {
+    try {
+      this.status = await backend.syncStatus();
+    } catch {
+      // The status bar keeps its last state; a broken shell shows up elsewhere.
+    }
+  }
+
+  async refreshStats(): Promise<void> {
+    try {
+      this.stats = await backend.queueStats();
+    } catch {
+      // Stats are a nicety; the waiting count comes from the local queue.
+    }
+  }
+
+  async refreshAgents(): Promise<void> {
+    try {
+      this.agents = await backend.agents();
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  async refreshQueue(): Promise<void> {
+    const request = ++this.#queueRequest;
+    const tab = this.tab;
+    try {
+      const [current, waiting, mine] = await Promise.all([
+        backend.queue(tab),
+        tab === "waiting" ? null : backend.queue("waiting"),
+        tab === "mine" ? null : backend.queue("mine"),
+      ]);
+      if (request !== this.#queueRequest) return;
+      this.items = current;
+      this.itemsTab = tab;
+      this.queueError = null;
+      this.waitingCount = (tab === "waiting" ? current : waiting)?.length ?? 0;
+      this.mineCount = (tab === "mine" ? current : mine)?.length ?? 0;
+      this.#keepSelection();
+    } catch (error) {
+      if (request !== this.#queueRequest) return;
+      this.queueError = describeError(error);
+      this.itemsTab = tab;
+    }
+  }
+
+  refreshQueueSoon(): void {
+    this.#refreshQueueSoon();
+  }
+
+  /** The selection stays on its conversation, or moves to the row that took its place. */
+  #keepSelection(): void {
+    if (this.selectedId === null) return;
+    const index = this.items.findIndex((i) => i.id === this.selectedId);
+    if (index >= 0) {
+      this.#selectedIndex = index;
+      return;
+    }
+    if (this.items.length === 0) {
+      this.selectedId = null;
+      return;
+    }
+    const next = this.items[Math.min(this.#selectedIndex, this.items.length - 1)];
+    this.selectedId = next.id;
+  }
+
+  // --- queue ---------------------------------------------------------------------------
+
+  setTab(tab: QueueTab): void {
+    if (this.tab === tab) {
+      this.refreshQueueSoon();
+      return;
+    }
+    this.tab = tab;
+    this.selectedId = null;
+    this.#selectedIndex = 0;
+    void this.refreshQueue();
+  }
+
+  select(id: number): void {
+    this.selectedId = id;
+    const index = this.items.findIndex((i) => i.id === id);
+    if (index >= 0) this.#selectedIndex = index;
+  }
+
+  /** Moves the selection by `delta` rows; returns the newly selected id. */
+  moveSelection(delta: number): number | null {
+    if (!this.queueReady || this.items.length === 0) return null;
+    const current = this.items.findIndex((i) => i.id === this.selectedId);
+    let index: number;
+    if (current < 0) {
+      const open = this.items.findIndex((i) => i.id === this.openId);
+      index = open >= 0 ? open + delta : delta > 0 ? 0 : this.items.length - 1;
+    } else {
+      index = current + delta;
+    }
+    index = Math.max(0, Math.min(this.items.length - 1, index));
+    this.select(this.items[index].id);
+    return this.selectedId;
+  }
+
+  // --- the open conversation -----------------------------------------------------------
+
+  open(id: number, seq?: number | null, reveal = false): void {
+    this.revealPending = reveal ? id : null;
+    this.openId = id;
+    this.jump = seq === null || seq === undefined ? null : { seq, nonce: ++jumpNonce };
+    if (this.items.some((i) => i.id === id)) this.select(id);
+    // Opening marks it read in the cache.
+    if (this.items.some((i) => i.id === id && i.unread > 0)) {
+      this.items = this.items.map((i) => (i.id === id ? { ...i, unread: 0 } : i));
+    }
+  }
+
+  close(): void {
+    this.openId = null;
+    this.jump = null;
+    backend.closeConversation().catch(() => {
+      // Only the window title; nothing to tell the agent.
+    });
+  }
+
+  /** Shows the tab the open conversation belongs to, when it is not the current one. */
+  revealTabFor(conversation: { id: number; status: string; assignee: { id: number } | null }): void {
+    if (this.revealPending !== conversation.id) return;
+    this.revealPending = null;
+    if (this.items.some((i) => i.id === conversation.id) && this.itemsTab === this.tab) return;
+    let tab: QueueTab | null = null;
+    if (conversation.status === "waiting") tab = "waiting";
+    else if (conversation.status === "assigned" && conversation.assignee?.id === this.me?.id) tab = "mine";
+    else if (conversation.status === "resolved" || conversation.status === "bot") tab = "recent";
+    if (tab && tab !== this.tab) {
+      this.tab = tab;
+      void this.refreshQueue().then(() => {
+        if (this.items.some((i) => i.id === conversation.id)) this.select(conversation.id);
+      });
+    }
+  }
+
+  // --- presence ------------------------------------------------------------------------
+
+  async setPresence(presence: Presence): Promise<void> {
+    if (this.presenceBusy) return;
+    this.presenceBusy = true;
+    try {
+      const agent = await backend.setPresence(presence);
+      const known = this.agents.some((a) => a.id === agent.id);
+      this.agents = known ? this.agents.map((a) => (a.id === agent.id ? agent : a)) : [...this.agents, agent];
+      void this.refreshStats();
+    } catch (error) {
+      showError(error, "changing your presence");
+    } finally {
+      this.presenceBusy = false;
+    }
+  }
+
+  // --- events --------------------------------------------------------------------------
+
+  navigate(target: NavigateTarget): void {
+    this.overlay = null;
+    switch (target.view) {
+      case "conversation":
+        this.open(target.id, null, true);
+        break;
+      case "queue":
+        this.close();
+        this.setTab("waiting");
+        break;
+      case "review":
+        // Not a separate screen yet: resolved and handed-back conversations live in Recent.
+        this.close();
+        this.setTab("recent");
+        break;
+    }
+  }
+
+  async sessionChanged(): Promise<void> {
+    const before = this.info;
+    await this.loadAll();
+    const after = this.info;
+    const same = before && after && before.server === after.server && before.me?.id === after.me?.id;
+    if (!same && this.openId !== null) this.close();
+    this.sessionEpoch++;
+  }
+
+  handle(event: DeskEvent): void {
+    switch (event.kind) {
+      case "navigate":
+        this.navigate(event.target);
+        break;
+      case "session_changed":
+        void this.sessionChanged();
+        break;
+      case "core":
+        this.#handleCore(event.event);
+        break;
+    }
+  }
+
+  #handleCore(event: CoreEvent): void {
+    switch (event.type) {
+      case "connection_changed": {
+        const wasOnline = this.status?.connection.state === "online";
+        this.status = event.status;
+        if (!wasOnline && event.status.connection.state === "online") this.#refreshAgentsSoon();
+        break;
+      }
+      case "queue_stats_changed":
+        this.stats = event.stats;
+        // Presence changes move the count of available agents.
+        this.#refreshAgentsSoon();
+        break;
+      default:
+        if (QUEUE_EVENTS.has(event.type)) this.refreshQueueSoon();
+    }
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        showError(error);
+      }
+    }
+  }
+}
+
+export const desk = new Desk();

@@ -1,0 +1,77 @@
+// Human words for the service's enums.
+import type { ConversationStatus, HandoffReason, Presence, Priority, QueueTab, Role } from "./backend";
+
+export const REASON_LABELS: Record<HandoffReason, string> = {
+  sentiment: "Frustrated",
+  explicit_request: "Asked for human",
+  workflow: "Workflow",
+  vip: "VIP",
+  other: "Other",
+};
+
+export function reasonLabel(reason: HandoffReason | null | undefined): string {
+  return reason ? (REASON_LABELS[reason] ?? "Other") : "Other";
+}
+
+export const PRIORITY_LABELS: Record<Priority, string> = {
+  urgent: "Urgent",
+  high: "High",
+  normal: "Normal",
+  low: "Low",
+};
+
+export const STATUS_LABELS: Record<ConversationStatus, string> = {
+  bot: "With the bot",
+  waiting: "Waiting",
+  assigned: "Assigned",
+  resolved: "Resolved",
+};
+
+export const ROLE_LABELS: Record<Role, string> = {
+  customer: "Customer",
+  bot: "Bot",
+  agent: "Agent",
+  system: "System",
+};
+
+export const PRESENCE_LABELS: Record<Presence, string> = {
+  available: "Available",
+  away: "Away",
+  offline: "Offline",
+};
+
+export const TAB_LABELS: Record<QueueTab, string> = {
+  waiting: "Waiting",
+  mine: "Mine",
+  recent: "Recent",
+};
+
+/** "web" → "Web", "whatsapp" → "WhatsApp". */
+export function channelLabel(channel: string): string {
+  const known: Record<string, string> = {
+    web: "Web chat",
+    whatsapp: "WhatsApp",
+    email: "Email",
+    sms: "SMS",
+    messenger: "Messenger",
+    app: "In-app",
+    voice: "Voice",
+  };
+  const key = channel.trim().toLowerCase();
+  if (known[key]) return known[key];
+  return key ? key[0].toUpperCase() + key.slice(1) : "Unknown channel";
+}
+
+/** "$12,400 / year" */
+export function formatAccountValue(value: number | null): string | null {
+  if (value === null || value === undefined) return null;
+  try {
+    return `${new Intl.NumberFormat(undefined, { style: "currency", currency: "USD", maximumFractionDigits: 0 }).format(value)} / year`;
+  } catch {
+    return `$${value} / year`;
+  }
+}
+
+export function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

@@ -1,0 +1,34 @@
+// Short messages in the corner: errors stay until dismissed or replaced, notes fade.
+import { describeError } from "./errors";
+
+export interface Toast {
+  id: number;
+  kind: "error" | "info";
+  text: string;
+}
+
+export const toasts = $state<{ items: Toast[] }>({ items: [] });
+
+let nextId = 1;
+const MAX = 4;
+
+export function dismissToast(id: number): void {
+  toasts.items = toasts.items.filter((t) => t.id !== id);
+}
+
+function push(kind: Toast["kind"], text: string, ms: number): void {
+  // The same message twice in a row stays one toast.
+  const existing = toasts.items.find((t) => t.text === text && t.kind === kind);
+  if (existing) dismissToast(existing.id);
+  const toast = { id: nextId++, kind, text };
+  toasts.items = [...toasts.items, toast].slice(-MAX);
+  setTimeout(() => dismissToast(toast.id), ms);
+}
+
+export function showError(error: unknown, action?: string): void {
+  push("error", typeof error === "string" ? error : describeError(error, action), 10_000);
+}
+
+export function showInfo(text: string): void {
+  push("info", text, 4_000);
+}
