@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 //! A small W3C WebDriver client over plain HTTP, for `tauri-driver`.
 
 use std::path::Path;
@@ -141,6 +142,11 @@ impl Driver {
     /// Runs JavaScript in the page and returns its value.
     pub fn script(&self, script: &str) -> Value {
         self.post("/execute/sync", json!({"script": script, "args": []}))["value"].clone()
+    }
+
+    /// Runs asynchronous JavaScript: it calls its last argument with the result.
+    pub fn script_async(&self, script: &str) -> Value {
+        self.post("/execute/async", json!({"script": script, "args": []}))["value"].clone()
     }
 
     pub fn title(&self) -> String {

@@ -29,10 +29,10 @@ export function describeError(error: unknown, action?: string): string {
       case "invalid":
         return sentence(error.message);
       default:
-        return sentence(error.message || "Something went wrong");
+        return error.message ? `Something went wrong: ${sentence(error.message)}` : "Something went wrong.";
     }
   }
-  if (error instanceof Error) return sentence(error.message);
+  if (error instanceof Error) return `Something went wrong: ${sentence(error.message)}`;
   return sentence(String(error));
 }
 
