@@ -91,7 +91,11 @@ fn cold_start_and_idle_memory() {
         std::thread::sleep(Duration::from_millis(500));
     }
     firsts.sort();
-    println!("cold start to first paint: median {} ms, worst {} ms (5 launches)", firsts[2].as_millis(), firsts[4].as_millis());
+    println!(
+        "cold start to first paint: median {} ms, worst {} ms (5 launches)",
+        firsts[2].as_millis(),
+        firsts[4].as_millis()
+    );
 }
 
 #[test]
@@ -116,7 +120,10 @@ fn open_a_thousand_message_transcript() {
     let mut samples = Vec::new();
     for round in 0..10 {
         // Open another conversation first, so each round opens the long one afresh.
-        let other = driver.find_all("[data-testid=queue-row]").into_iter().find(|e| driver.attribute(e, "data-id") != Some(long.to_string()));
+        let other = driver
+            .find_all("[data-testid=queue-row]")
+            .into_iter()
+            .find(|e| driver.attribute(e, "data-id") != Some(long.to_string()));
         if let Some(other) = other {
             driver.click(&other);
             std::thread::sleep(Duration::from_millis(300));

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-const ELEMENT_KEY: &str = "element-6066-11e4-a52f-4a0e5d2a5c3e";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// `tauri-driver` (which runs WebKitWebDriver) plus one session with the app.
 pub struct Driver {
@@ -107,7 +107,7 @@ impl Driver {
             if let Some(element) = self.find(css) {
                 return element;
             }
-            assert!(Instant::now() < deadline, "no element matches {css:?} after {timeout:?}");
+            assert!(Instant::now() < deadline, "no element matches {css:?} after {timeout:?}\n{}", self.describe());
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -116,9 +116,20 @@ impl Driver {
     pub fn wait_until(&self, what: &str, timeout: Duration, mut check: impl FnMut(&Self) -> bool) {
         let deadline = Instant::now() + timeout;
         while !check(self) {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            assert!(Instant::now() < deadline, "timed out waiting for {what}\n{}", self.describe());
             std::thread::sleep(Duration::from_millis(150));
         }
+    }
+
+    /// What the window shows, for failure messages.
+    pub fn describe(&self) -> String {
+        let source = self.get("/source");
+        let text: String = source["value"].as_str().unwrap_or_default().chars().take(1500).collect();
+        format!(
+            "title: {:?}\npage: {text}\nraw: {}",
+            self.title(),
+            source.to_string().chars().take(300).collect::<String>()
+        )
     }
 
     pub fn click(&self, element: &str) {
