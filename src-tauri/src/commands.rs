@@ -5,7 +5,7 @@ use std::sync::Arc;
 use handoff_core::notifications::NotificationPrefs;
 use handoff_core::*;
 use handoff_protocol::*;
-use tauri::{AppHandle, Emitter, State, WebviewWindow};
+use tauri::{AppHandle, Emitter, Runtime, State, WebviewWindow};
 use tauri_plugin_opener::OpenerExt;
 
 use crate::session::AppState;
@@ -17,7 +17,7 @@ type App<'a> = State<'a, Arc<AppState>>;
 const QUEUE_LIMIT: u32 = 1_000;
 const SEARCH_LIMIT: u32 = 50;
 
-pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         app_info,
         queue,
@@ -82,7 +82,7 @@ fn queue(state: App<'_>, tab: QueueTab) -> Result<Vec<QueueItem>> {
 
 /// The transcript from the cache; marks it read and names the customer in the window title.
 #[tauri::command]
-fn open_conversation(state: App<'_>, window: WebviewWindow, id: i64) -> Result<ConversationView> {
+fn open_conversation<R: Runtime>(state: App<'_>, window: WebviewWindow<R>, id: i64) -> Result<ConversationView> {
     let engine = state.engine();
     let view = engine.store().conversation_view(id)?;
     engine.store().mark_read(id)?;
@@ -91,7 +91,7 @@ fn open_conversation(state: App<'_>, window: WebviewWindow, id: i64) -> Result<C
 }
 
 #[tauri::command]
-fn close_conversation(window: WebviewWindow) {
+fn close_conversation<R: Runtime>(window: WebviewWindow<R>) {
     let _ = window.set_title(&window_title(None));
 }
 
@@ -196,14 +196,14 @@ fn set_retention_days(state: App<'_>, days: u32) -> Result<usize> {
 }
 
 #[tauri::command]
-async fn sign_in(app: AppHandle, state: App<'_>, server: String, token: String) -> Result<Agent> {
+async fn sign_in<R: Runtime>(app: AppHandle<R>, state: App<'_>, server: String, token: String) -> Result<Agent> {
     let agent = state.sign_in(&server, &token).await?;
     let _ = app.emit(DESK_EVENT, DeskEvent::SessionChanged);
     Ok(agent)
 }
 
 #[tauri::command]
-async fn sign_out(app: AppHandle, state: App<'_>, clear_cache: bool) -> Result<()> {
+async fn sign_out<R: Runtime>(app: AppHandle<R>, state: App<'_>, clear_cache: bool) -> Result<()> {
     state.sign_out(clear_cache).await?;
     let _ = app.emit(DESK_EVENT, DeskEvent::SessionChanged);
     Ok(())
@@ -211,7 +211,7 @@ async fn sign_out(app: AppHandle, state: App<'_>, clear_cache: bool) -> Result<(
 
 /// Opens a link from a message in the OS browser — only web and mail links, only on a click.
 #[tauri::command]
-fn open_link(app: AppHandle, url: String) -> Result<()> {
+fn open_link<R: Runtime>(app: AppHandle<R>, url: String) -> Result<()> {
     let url = url.trim();
     let allowed = ["https://", "http://", "mailto:"].iter().any(|scheme| url.to_ascii_lowercase().starts_with(scheme));
     if !allowed || url.chars().any(char::is_whitespace) {

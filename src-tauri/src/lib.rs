@@ -3,9 +3,9 @@
 //! typed commands to the front end.
 
 pub mod bindings;
-mod commands;
+pub mod commands;
 mod desktop;
-mod session;
+pub mod session;
 mod types;
 
 use std::sync::Arc;

@@ -94,6 +94,16 @@ impl AppState {
         }))
     }
 
+    /// A state over an engine that is already signed in (tests of the commands).
+    pub fn for_engine(engine: Arc<Engine>, data_dir: PathBuf) -> Arc<Self> {
+        Arc::new(Self {
+            data_dir,
+            session: RwLock::new(Session::start(engine, None)),
+            pending_navigation: Mutex::new(None),
+            generation: watch::channel(0).0,
+        })
+    }
+
     async fn open_session(data_dir: &Path) -> anyhow::Result<Arc<Session>> {
         let engine = Engine::open(data_dir)?;
         if env_configured() || engine.stored_server()?.is_some() {

@@ -1,0 +1,117 @@
+//! The shell's commands through Tauri's IPC (mock runtime, no window system), against a real
+//! service on 127.0.0.1 and a real cache.
+
+use std::sync::Arc;
+
+use handoff_core::Engine;
+use handoff_desk::commands;
+use handoff_desk::session::AppState;
+use handoff_protocol::*;
+use handoff_service::{ServiceConfig, Store};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindowBuilder;
+
+fn invoke(webview: &tauri::WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(webview, request).map(|body| body.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn commands_read_the_cache_queue_replies_and_report_errors_for_people() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServiceConfig::new(dir.path().join("service.sqlite"), "127.0.0.1:0".parse().unwrap());
+    config.wait_notice_after = None;
+    let service = tauri::async_runtime::block_on(handoff_service::start(config)).unwrap();
+    let store = service.store().clone();
+    let me = store.add_agent("Cmd Agent").unwrap();
+    let other = store.add_agent("Other Agent").unwrap();
+    let ids = handoff_service::demo::seed_synthetic(store.as_ref(), 3, 4, 1).unwrap();
+    store.claim(ids[1], &other.agent).unwrap();
+
+    let engine = Engine::open(&dir.path().join("desk")).unwrap();
+    engine.use_credentials(&service.base_url(), &me.token).unwrap();
+    tauri::async_runtime::block_on(engine.sync_once()).unwrap();
+    let data_dir = dir.path().join("desk");
+    // The engine's loops run on Tauri's async runtime, as in the app.
+    let state = tauri::async_runtime::block_on(async move { AppState::for_engine(engine, data_dir) });
+
+    let app = mock_builder()
+        .manage(state.clone())
+        .invoke_handler(commands::handler())
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+
+    // The queue, from the cache, with the generated shape.
+    let queue = invoke(&webview, "queue", json!({"tab": "waiting"})).unwrap();
+    let rows = queue.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r["status"] == "waiting" && r["customer_name"].is_string()));
+
+    // Opening a conversation returns the whole transcript and marks it read. (The window title
+    // it sets is checked on the real window by the desktop end-to-end test.)
+    let view = invoke(&webview, "open_conversation", json!({"id": ids[0]})).unwrap();
+    assert_eq!(view["messages"].as_array().unwrap().len(), 4);
+    let rows = invoke(&webview, "queue", json!({"tab": "waiting"})).unwrap();
+    let opened = rows.as_array().unwrap().iter().find(|r| r["id"] == json!(ids[0])).unwrap().clone();
+    assert_eq!(opened["unread"], 0);
+    invoke(&webview, "close_conversation", json!({})).unwrap();
+
+    // Claim, then a reply queued as pending; the draft is cleared.
+    let claimed = invoke(&webview, "claim", json!({"id": ids[0]})).unwrap();
+    assert_eq!(claimed["status"], "assigned");
+    invoke(&webview, "save_draft", json!({"id": ids[0], "text": "half-written"})).unwrap();
+    assert_eq!(invoke(&webview, "get_draft", json!({"id": ids[0]})).unwrap(), json!("half-written"));
+    let item = invoke(&webview, "send_message", json!({"id": ids[0], "text": "Hi there!", "private": false})).unwrap();
+    assert_eq!(item["state"], "pending");
+    assert_eq!(invoke(&webview, "get_draft", json!({"id": ids[0]})).unwrap(), Value::Null);
+
+    // A lost claim race says who won; bad input is refused with a reason.
+    let lost = invoke(&webview, "claim", json!({"id": ids[1]})).unwrap_err();
+    assert_eq!(lost["kind"], "already_claimed");
+    assert_eq!(lost["assignee"]["name"], "Other Agent");
+    let empty = invoke(&webview, "send_message", json!({"id": ids[0], "text": "  ", "private": false})).unwrap_err();
+    assert_eq!(empty["kind"], "invalid");
+    let link = invoke(&webview, "open_link", json!({"url": "javascript:alert(1)"})).unwrap_err();
+    assert_eq!(link["kind"], "invalid");
+    let missing = invoke(&webview, "open_conversation", json!({"id": 424242})).unwrap_err();
+    assert_eq!(missing["kind"], "not_found");
+
+    // Preferences round-trip through the cache.
+    let prefs = json!({"enabled": true, "vip_and_urgent_only": true, "sound": false, "quiet_from": "22:00", "quiet_until": "07:00"});
+    invoke(&webview, "set_notification_prefs", json!({"prefs": prefs})).unwrap();
+    assert_eq!(invoke(&webview, "notification_prefs", json!({})).unwrap(), prefs);
+    assert_eq!(invoke(&webview, "set_retention_days", json!({"days": 0})).unwrap_err()["kind"], "invalid");
+    invoke(&webview, "set_retention_days", json!({"days": 30})).unwrap();
+    assert_eq!(invoke(&webview, "retention_days", json!({})).unwrap(), json!(30));
+    let info = invoke(&webview, "app_info", json!({})).unwrap();
+    assert_eq!(info["demo"], false);
+
+    // The live engine delivers the queued reply.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !store
+        .messages(ids[0], 0, 100)
+        .unwrap()
+        .messages
+        .iter()
+        .any(|m| m.text == "Hi there!" && m.role == Role::Agent)
+    {
+        assert!(std::time::Instant::now() < deadline, "the reply was not delivered");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    tauri::async_runtime::block_on(state.stop());
+    drop(app);
+    tauri::async_runtime::block_on(service.shutdown());
+    let _: Arc<AppState> = state;
+}
