@@ -237,6 +237,10 @@ pub fn event(event: &CoreEvent) -> String {
             item.state.as_str(),
             item.error.as_deref().map(|e| format!(": {}", line(e, 80))).unwrap_or_default()
         ),
+        CoreEvent::AgentsChanged { agents } => {
+            let available = agents.iter().filter(|a| a.presence == Presence::Available).count();
+            format!("{now} agents: {} ({available} available)", agents.len())
+        }
         CoreEvent::QueueStatsChanged { stats } => format!(
             "{now} queue: {} waiting, {} available, estimated wait {}",
             stats.waiting,

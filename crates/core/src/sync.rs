@@ -79,8 +79,13 @@ impl Engine {
         for item in &outcome.acknowledged {
             self.emit(CoreEvent::OutboxChanged { item: item.clone() });
         }
-        if !outcome.conversations.is_empty() {
+        if !outcome.conversations.is_empty() || outcome.agents_changed {
             self.stats_wake.notify_one();
+        }
+        if outcome.agents_changed {
+            if let Ok(agents) = self.store().agents() {
+                self.emit(CoreEvent::AgentsChanged { agents });
+            }
         }
     }
 

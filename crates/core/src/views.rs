@@ -169,4 +169,8 @@ pub enum CoreEvent {
     QueueStatsChanged {
         stats: QueueStats,
     },
+    /// An agent was added, revoked or changed presence.
+    AgentsChanged {
+        agents: Vec<Agent>,
+    },
 }

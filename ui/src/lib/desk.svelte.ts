@@ -327,8 +327,9 @@ class Desk {
       }
       case "queue_stats_changed":
         this.stats = event.stats;
-        // Presence changes move the count of available agents.
-        this.#refreshAgentsSoon();
+        break;
+      case "agents_changed":
+        this.agents = event.agents;
         break;
       default:
         if (QUEUE_EVENTS.has(event.type)) this.refreshQueueSoon();

@@ -139,7 +139,7 @@ export type ConnectionState = { "state": "online" } | { "state": "connecting", a
 
 export type SyncStatus = { connection: ConnectionState, last_synced_at: string | null, cursor: number, };
 
-export type CoreEvent = { "type": "new_escalation", conversation: Conversation, last_customer_text: string | null, } | { "type": "escalation_backlog", count: number, conversation_ids: Array<number>, } | { "type": "conversation_changed", conversation: Conversation, } | { "type": "message_added", message: Message, } | { "type": "connection_changed", status: SyncStatus, } | { "type": "outbox_changed", item: OutboxItem, } | { "type": "queue_stats_changed", stats: QueueStats, };
+export type CoreEvent = { "type": "new_escalation", conversation: Conversation, last_customer_text: string | null, } | { "type": "escalation_backlog", count: number, conversation_ids: Array<number>, } | { "type": "conversation_changed", conversation: Conversation, } | { "type": "message_added", message: Message, } | { "type": "connection_changed", status: SyncStatus, } | { "type": "outbox_changed", item: OutboxItem, } | { "type": "queue_stats_changed", stats: QueueStats, } | { "type": "agents_changed", agents: Array<Agent>, };
 
 export type NotificationPrefs = { enabled: boolean, 
 /**
