@@ -9,6 +9,7 @@ use tokio::sync::{broadcast, watch, Notify};
 use crate::api::ApiClient;
 use crate::credentials::{self, Credentials};
 use crate::error::{CoreError, CoreResult};
+use crate::insights::context::{self, HandoffContext};
 use crate::notifications::NotificationPrefs;
 use crate::store::{LocalStore, DEFAULT_RETENTION_DAYS};
 use crate::views::*;
@@ -18,6 +19,7 @@ const SERVER_SETTING: &str = "server";
 const AGENT_SETTING: &str = "agent";
 const NOTIFICATIONS_SETTING: &str = "notifications";
 const RETENTION_SETTING: &str = "retention_days";
+const GREETING_SETTING: &str = "greeting_template";
 
 pub struct Engine {
     data_dir: PathBuf,
@@ -315,6 +317,35 @@ impl Engine {
             self.store.remove_setting(&key)
         } else {
             self.store.set_setting(&key, text)
+        }
+    }
+
+    /// The context card of a conversation: why, what, key facts, wait, history, greeting.
+    pub fn handoff_context(&self, id: i64) -> CoreResult<HandoffContext> {
+        let conversation = self.store.conversation(id)?.ok_or(CoreError::UnknownConversation(id))?;
+        let messages = self.store.messages(id)?;
+        let earlier = self.store.customer_history(&conversation.customer.id, id, 5)?;
+        let escalated_at = conversation.handoff.as_ref().map(|h| h.escalated_at);
+        // The first agent reply after the handoff ends the wait.
+        let answered_at = messages
+            .iter()
+            .find(|m| m.role == Role::Agent && !m.private && escalated_at.is_some_and(|at| m.created_at >= at))
+            .map(|m| m.created_at);
+        let agent = self.me().map(|a| a.name).unwrap_or_default();
+        let template = self.greeting_template()?;
+        Ok(context::build(&conversation, &messages, earlier, answered_at, chrono::Utc::now(), &agent, &template))
+    }
+
+    /// The team's greeting template (`{customer.first_name}`, `{agent.name}`, `{topic}`…).
+    pub fn greeting_template(&self) -> CoreResult<String> {
+        Ok(self.store.setting(GREETING_SETTING)?.unwrap_or_else(|| context::DEFAULT_GREETING_TEMPLATE.to_string()))
+    }
+
+    pub fn set_greeting_template(&self, template: &str) -> CoreResult<()> {
+        if template.trim().is_empty() {
+            self.store.remove_setting(GREETING_SETTING)
+        } else {
+            self.store.set_setting(GREETING_SETTING, template)
         }
     }
 

@@ -110,6 +110,32 @@ impl LocalStore {
         })
     }
 
+    /// This customer's other conversations, newest first.
+    pub fn customer_history(
+        &self,
+        customer_id: &str,
+        except: i64,
+        limit: u32,
+    ) -> CoreResult<Vec<crate::insights::context::EarlierConversation>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, status, topic, summary, escalated_at_ms FROM conversations \
+                 WHERE customer_id = ?1 AND id <> ?2 ORDER BY coalesce(escalated_at_ms, created_at_ms) DESC LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(params![customer_id, except, limit], |r| {
+                let status: String = r.get(1)?;
+                Ok(crate::insights::context::EarlierConversation {
+                    id: r.get(0)?,
+                    status: ConversationStatus::parse(&status).unwrap_or(ConversationStatus::Resolved),
+                    topic: r.get(2)?,
+                    summary: r.get(3)?,
+                    escalated_at: r.get::<_, Option<i64>>(4)?.map(time_from_ms),
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
     /// How many conversations wait for a human, as cached.
     pub fn waiting_count(&self) -> CoreResult<i64> {
         self.read(|conn| {
