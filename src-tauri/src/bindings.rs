@@ -2,6 +2,8 @@
 //! from the Rust types. `ui/src/lib/generated/types.ts` is this output; a test fails when it is
 //! stale (regenerate with `UPDATE_BINDINGS=1 cargo test -p handoff-desk bindings`).
 
+use handoff_core::insights::context::{EarlierConversation, HandoffContext};
+use handoff_core::insights::facts::{FactKind, KeyFact};
 use handoff_core::notifications::NotificationPrefs;
 use handoff_core::*;
 use handoff_protocol::*;
@@ -47,6 +49,10 @@ pub fn typescript() -> String {
         declaration::<SyncStatus>(),
         declaration::<CoreEvent>(),
         declaration::<NotificationPrefs>(),
+        declaration::<FactKind>(),
+        declaration::<KeyFact>(),
+        declaration::<EarlierConversation>(),
+        declaration::<HandoffContext>(),
         // shell
         declaration::<NavigateTarget>(),
         declaration::<DeskEvent>(),

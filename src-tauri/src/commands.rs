@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use handoff_core::insights::context::HandoffContext;
 use handoff_core::notifications::NotificationPrefs;
 use handoff_core::*;
 use handoff_protocol::*;
@@ -47,6 +48,9 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         open_link,
         take_pending_navigation,
         ui_ready,
+        handoff_context,
+        greeting_template,
+        set_greeting_template,
     ]
 }
 
@@ -93,6 +97,22 @@ fn open_conversation<R: Runtime>(state: App<'_>, window: WebviewWindow<R>, id: i
 #[tauri::command]
 fn close_conversation<R: Runtime>(window: WebviewWindow<R>) {
     let _ = window.set_title(&window_title(None));
+}
+
+/// The warm-handoff card: reason, summary, key facts, wait, earlier conversations, greeting.
+#[tauri::command]
+fn handoff_context(state: App<'_>, id: i64) -> Result<HandoffContext> {
+    Ok(state.engine().handoff_context(id)?)
+}
+
+#[tauri::command]
+fn greeting_template(state: App<'_>) -> Result<String> {
+    Ok(state.engine().greeting_template()?)
+}
+
+#[tauri::command]
+fn set_greeting_template(state: App<'_>, template: String) -> Result<()> {
+    Ok(state.engine().set_greeting_template(&template)?)
 }
 
 #[tauri::command]

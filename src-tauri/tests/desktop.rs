@@ -278,6 +278,13 @@ fn the_desk_end_to_end() {
     driver.wait_until("claimed", WAIT, |_| {
         service.store().conversation(nora).unwrap().assignee.is_some_and(|a| a.name == "Dana Desk")
     });
+    // The warm greeting, from the team's template and the handoff's topic, waits in the composer.
+    let composer = driver.wait_for("[data-testid=composer]", WAIT);
+    let greeting = "Hi Nora, I see you were asking about annual billing. Let me help you with that.";
+    driver.wait_until("the greeting in the composer", WAIT, |d| {
+        d.script("return document.querySelector('[data-testid=composer]').value;") == json!(greeting)
+    });
+    driver.clear(&composer);
     let reply = "Hi Nora, I see you were asking about annual billing — let me help.";
     send(&driver, reply);
     driver.wait_until("delivered", WAIT, |_| service.agent_messages(nora, reply) == 1);

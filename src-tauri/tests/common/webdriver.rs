@@ -137,6 +137,11 @@ impl Driver {
         assert!(response["value"].is_null(), "click failed: {response}");
     }
 
+    pub fn clear(&self, element: &str) {
+        let response = self.post(&format!("/element/{element}/clear"), json!({}));
+        assert!(response["value"].is_null(), "clear failed: {response}");
+    }
+
     pub fn type_text(&self, element: &str, text: &str) {
         let response = self.post(&format!("/element/{element}/value"), json!({"text": text}));
         assert!(response["value"].is_null(), "typing failed: {response}");

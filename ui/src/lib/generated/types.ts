@@ -151,6 +151,30 @@ vip_and_urgent_only: boolean, sound: boolean,
  */
 quiet_from: string | null, quiet_until: string | null, };
 
+export type FactKind = "order_number" | "email" | "phone" | "amount" | "plan";
+
+export type KeyFact = { kind: FactKind, value: string, };
+
+export type EarlierConversation = { id: number, status: ConversationStatus, topic: string | null, summary: string | null, escalated_at: string | null, };
+
+export type HandoffContext = { conversation_id: number, reason: HandoffReason | null, trigger: string | null, 
+/**
+ * The bot's summary, or one computed from the customer's messages.
+ */
+summary: string | null, 
+/**
+ * Whether `summary` was computed here because the service sent none.
+ */
+summary_is_local: boolean, topic: string | null, facts: Array<KeyFact>, 
+/**
+ * How long the customer waited (until claimed, or until now).
+ */
+waited_seconds: number | null, earlier: Array<EarlierConversation>, 
+/**
+ * The greeting for the composer, from the team's template.
+ */
+greeting: string, };
+
 export type NavigateTarget = { "view": "queue" } | { "view": "conversation", id: number, } | { "view": "review" };
 
 export type DeskEvent = { "kind": "core", event: CoreEvent, } | { "kind": "navigate", target: NavigateTarget, } | { "kind": "session_changed" };
