@@ -8,11 +8,33 @@ source scripts/lib.sh
 ensure_apt "${BUILD_PACKAGES[@]}" curl bc
 ensure_rust
 
-if [ "${1:-}" != "--e2e-only" ]; then
+if [ "${1:-}" = "--desktop-only" ]; then
+  desktop_only=1
+fi
+
+if [ -z "${desktop_only:-}" ] && [ "${1:-}" != "--e2e-only" ]; then
   log "cargo bench: change feed"
   cargo bench --locked -p handoff-service --bench change_feed
   log "cargo bench: core"
   cargo bench --locked -p handoff-core --bench core
+fi
+
+desktop_bench() {
+  log "desktop: cold start, memory, opening a 1,000-message transcript (release build, under Xvfb)"
+  ensure_apt "${TEST_PACKAGES[@]}"
+  ensure_cargo_tool tauri-driver
+  ensure_ui
+  export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
+  local session_home
+  session_home=$(mktemp -d)
+  HOME="$session_home" HANDOFF_BENCH_DESKTOP=1 dbus-run-session -- scripts/test-session.sh \
+    cargo test --release --locked -p handoff-desk --test desktop_bench -- --test-threads=1 --nocapture
+  rm -rf "$session_home"
+}
+
+if [ -n "${desktop_only:-}" ]; then
+  desktop_bench
+  exit 0
 fi
 
 log "end to end with the release binaries"
@@ -44,3 +66,5 @@ done; t1=$(now)
 echo "e2e: the same transcript with curl from the service, averaged over 20 runs: $(( $(elapsed_ms "$t0" "$t1") / 20 )) ms"
 t0=$(now); for _ in $(seq 20); do "$bin/handoff" search "refund declined" >/dev/null; done; t1=$(now)
 echo "e2e: handoff search over 500,000 messages (whole process), averaged over 20 runs: $(( $(elapsed_ms "$t0" "$t1") / 20 )) ms"
+
+desktop_bench

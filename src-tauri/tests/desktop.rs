@@ -21,6 +21,17 @@ const APP: &str = env!("CARGO_BIN_EXE_handoff-desk");
 const SECRET: &[u8] = b"desktop-test-secret";
 const WAIT: Duration = Duration::from_secs(30);
 
+/// One app at a time: they share the display and the notification daemon.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    // Start from an empty screen: nothing left over from an earlier test.
+    let _ = Command::new("dunstctl").arg("close-all").status();
+    let _ = Command::new("dunstctl").arg("history-clear").status();
+    guard
+}
+
 fn enabled() -> bool {
     if std::env::var("HANDOFF_TEST_DESKTOP").as_deref() == Ok("1") {
         return true;
@@ -235,6 +246,7 @@ fn the_desk_end_to_end() {
     if !enabled() {
         return;
     }
+    let _display = exclusive();
     let dir = tempfile::tempdir().unwrap();
     let mut service = Service::start(dir.path());
     for i in 0..6 {
@@ -343,6 +355,7 @@ fn with_no_service_configured_the_demo_workspace_opens() {
     if !enabled() {
         return;
     }
+    let _display = exclusive();
     let dir = tempfile::tempdir().unwrap();
     let driver = Driver::launch(APP, &app_env(dir.path(), None));
     let banner = driver.wait_for("[data-testid=demo-banner]", WAIT);
@@ -356,6 +369,7 @@ fn dark_theme_screenshot() {
     if !enabled() || screenshots().is_none() {
         return;
     }
+    let _display = exclusive();
     let dir = tempfile::tempdir().unwrap();
     let mut env = app_env(dir.path(), None);
     env.push(("GTK_THEME", "Adwaita:dark".into()));

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use handoff_core::insights::review::{self, ReviewOptions};
 use handoff_core::{profile, CoreError, DeliveryState, Engine, QueueTab};
 use handoff_protocol::{Presence, ResolveOutcome};
 
@@ -102,6 +103,36 @@ enum Command {
     },
     /// Connection, cursor, signed-in agent and queue stats.
     Status,
+    /// What handoffs asked about lately, from the cache: volumes, reasons, waits, question
+    /// groups, and what the bot should learn (Markdown unless --json or --csv).
+    Review {
+        /// How far back: `7d` (days) or `12h` (hours).
+        #[arg(long, default_value = "7d", value_parser = parse_period)]
+        since: chrono::Duration,
+        #[arg(long, group = "format")]
+        json: bool,
+        #[arg(long, group = "format")]
+        markdown: bool,
+        /// One row per question group.
+        #[arg(long, group = "format")]
+        csv: bool,
+    },
+}
+
+/// `7d` or `12h` as a duration.
+fn parse_period(text: &str) -> Result<chrono::Duration, String> {
+    let text = text.trim();
+    let invalid = || format!("`{text}` is not a period like 7d or 12h");
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let n: i64 = number.parse().map_err(|_| invalid())?;
+    if n <= 0 || n > 100_000 {
+        return Err(invalid());
+    }
+    match unit {
+        "d" | "D" => Ok(chrono::Duration::days(n)),
+        "h" | "H" => Ok(chrono::Duration::hours(n)),
+        _ => Err(invalid()),
+    }
 }
 
 #[derive(Subcommand)]
@@ -246,6 +277,17 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Purge { older_than } => {
             let purged = engine.purge(older_than)?;
             println!("purged {purged} resolved conversation(s) older than {older_than} days");
+        }
+        Command::Review { since, json, markdown: _, csv } => {
+            let options = ReviewOptions::last(since, chrono::Utc::now());
+            let report = engine.review(&options)?;
+            if json {
+                print_json(&report)?;
+            } else if csv {
+                print!("{}", review::to_csv(&report));
+            } else {
+                print!("{}", review::to_markdown(&report));
+            }
         }
         Command::Status => {
             let status = engine.status().borrow().clone();

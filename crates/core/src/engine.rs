@@ -10,6 +10,7 @@ use crate::api::ApiClient;
 use crate::credentials::{self, Credentials};
 use crate::error::{CoreError, CoreResult};
 use crate::insights::context::{self, HandoffContext};
+use crate::insights::review::{self, ReviewOptions, ReviewReport};
 use crate::notifications::NotificationPrefs;
 use crate::store::{LocalStore, DEFAULT_RETENTION_DAYS};
 use crate::views::*;
@@ -334,6 +335,24 @@ impl Engine {
         let agent = self.me().map(|a| a.name).unwrap_or_default();
         let template = self.greeting_template()?;
         Ok(context::build(&conversation, &messages, earlier, answered_at, chrono::Utc::now(), &agent, &template))
+    }
+
+    /// The review of a period from the cache (works offline): volumes, reasons, waits and the
+    /// groups of questions handoffs asked, flagged when a group reaches `options.flag_share`.
+    pub fn review(&self, options: &ReviewOptions) -> CoreResult<ReviewReport> {
+        let conversations: Vec<Conversation> = self
+            .store
+            .conversations()?
+            .into_iter()
+            .filter(|c| {
+                c.handoff.as_ref().is_some_and(|h| h.escalated_at >= options.since && h.escalated_at <= options.until)
+            })
+            .collect();
+        let mut messages = std::collections::HashMap::with_capacity(conversations.len());
+        for conversation in &conversations {
+            messages.insert(conversation.id, self.store.messages(conversation.id)?);
+        }
+        Ok(review::build_report(&conversations, &messages, options))
     }
 
     /// The team's greeting template (`{customer.first_name}`, `{agent.name}`, `{topic}`…).

@@ -89,13 +89,23 @@ async fn a_reply_whose_acknowledgement_is_lost_is_not_duplicated() {
     let engine = harness.engine_as("desk", &harness.alice.token, &proxy.url());
     engine.sync_once().await.unwrap();
 
-    let item = engine.reply(id, "Hi Sam, on it!", false).unwrap();
+    // One lost answer is absorbed at once: the client retries on a fresh connection with the
+    // same idempotency key, and the service answers with the message it already has.
+    let first = engine.reply(id, "Absorbed", false).unwrap();
     let client = engine.client().await.unwrap();
     proxy.swallow_next(1);
+    let report = engine.flush_outbox(&client).await.unwrap();
+    assert_eq!(report.sent, 1);
+    assert!(engine.store().outbox_item(&first.client_id).unwrap().is_none());
+    assert_eq!(agent_texts(&harness, id), vec!["Absorbed".to_string()]);
+
+    // Both tries lost: the device cannot know whether the service has it.
+    let item = engine.reply(id, "Hi Sam, on it!", false).unwrap();
+    proxy.swallow_next(2);
     let lost = engine.flush_outbox(&client).await;
     assert!(lost.is_err(), "the answer never came: {lost:?}");
     // The service committed it; the device does not know.
-    assert_eq!(agent_texts(&harness, id), vec!["Hi Sam, on it!".to_string()]);
+    assert_eq!(agent_texts(&harness, id), vec!["Absorbed".to_string(), "Hi Sam, on it!".to_string()]);
     let still = engine.store().outbox_item(&item.client_id).unwrap().expect("kept");
     assert_eq!(still.state, DeliveryState::Pending);
     assert_eq!(still.attempts, 1);
@@ -103,18 +113,21 @@ async fn a_reply_whose_acknowledgement_is_lost_is_not_duplicated() {
     // The retry carries the same idempotency key: the service answers with the same message.
     let report = engine.flush_outbox(&client).await.unwrap();
     assert_eq!(report.sent, 1);
-    assert_eq!(agent_texts(&harness, id), vec!["Hi Sam, on it!".to_string()], "not duplicated");
+    assert_eq!(agent_texts(&harness, id), vec!["Absorbed".to_string(), "Hi Sam, on it!".to_string()], "not duplicated");
     assert!(engine.store().outbox().unwrap().is_empty());
     let messages = engine.store().messages(id).unwrap();
     assert_eq!(messages.iter().filter(|m| m.client_id.as_deref() == Some(item.client_id.as_str())).count(), 1);
 
     // Lost again, but this time the feed brings the message first: no second POST is needed.
     let item = engine.reply(id, "Second", false).unwrap();
-    proxy.swallow_next(1);
+    proxy.swallow_next(2);
     assert!(engine.flush_outbox(&client).await.is_err());
     engine.sync_once().await.unwrap();
     assert!(engine.store().outbox_item(&item.client_id).unwrap().is_none(), "acknowledged through the feed");
-    assert_eq!(agent_texts(&harness, id), vec!["Hi Sam, on it!".to_string(), "Second".to_string()]);
+    assert_eq!(
+        agent_texts(&harness, id),
+        vec!["Absorbed".to_string(), "Hi Sam, on it!".to_string(), "Second".to_string()]
+    );
     harness.assert_converged(&engine);
 }
 

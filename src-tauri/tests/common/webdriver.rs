@@ -53,7 +53,7 @@ impl Driver {
         }
         let process = command.spawn().expect("tauri-driver starts (install it with `cargo install tauri-driver`)");
         let base = format!("http://127.0.0.1:{port}");
-        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(120)).build().unwrap();
+        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(300)).build().unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);
         while http.get(format!("{base}/status")).send().is_err() {
             assert!(Instant::now() < deadline, "tauri-driver did not come up");
