@@ -118,6 +118,7 @@ fn open_a_thousand_message_transcript() {
     let driver = Driver::launch(APP, &env);
     driver.wait_for(&format!("[data-testid=queue-row][data-id='{long}']"), WAIT);
     let mut samples = Vec::new();
+    let mut complete = Vec::new();
     for round in 0..10 {
         // Open another conversation first, so each round opens the long one afresh.
         let other = driver
@@ -128,27 +129,34 @@ fn open_a_thousand_message_transcript() {
             driver.click(&other);
             std::thread::sleep(Duration::from_millis(300));
         }
-        let ms = driver.script_async(&format!(
+        let times = driver.script_async(&format!(
             "const done = arguments[arguments.length - 1];\
              const row = document.querySelector(\"[data-testid=queue-row][data-id='{long}']\");\
              const t0 = performance.now();\
+             let first = null;\
              row.click();\
              const check = () => {{\
                const pane = document.querySelector(\"[data-testid=conversation][data-id='{long}']\");\
-               if (pane && pane.querySelectorAll('[data-testid=message]').length >= 1000) {{\
-                 requestAnimationFrame(() => done(performance.now() - t0));\
+               const rows = pane ? pane.querySelectorAll('[data-testid=message]').length : 0;\
+               if (first === null && rows > 0) {{ first = performance.now() - t0; }}\
+               if (rows >= 1000) {{\
+                 requestAnimationFrame(() => done([first, performance.now() - t0]));\
                }} else {{ requestAnimationFrame(check); }}\
              }};\
              check();"
         ));
-        let ms = ms.as_f64().unwrap_or(f64::NAN);
-        println!("round {round}: opened and painted 1,000 messages in {ms:.1} ms");
-        samples.push(ms);
+        let first = times[0].as_f64().unwrap_or(f64::NAN);
+        let all = times[1].as_f64().unwrap_or(f64::NAN);
+        println!("round {round}: newest messages on screen after {first:.1} ms, all 1,000 rendered after {all:.1} ms");
+        samples.push(first);
+        complete.push(all);
     }
     samples.sort_by(|a, b| a.total_cmp(b));
+    complete.sort_by(|a, b| a.total_cmp(b));
     println!(
-        "open a 1,000-message transcript in the window: median {:.1} ms, worst {:.1} ms (10 opens)",
-        samples[5], samples[9]
+        "open a 1,000-message transcript in the window: newest messages painted after median {:.1} ms \
+         (worst {:.1}); all 1,000 rows rendered after median {:.1} ms (10 opens)",
+        samples[5], samples[9], complete[5]
     );
     drop(driver);
     runtime.block_on(service.shutdown());

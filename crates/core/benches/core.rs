@@ -64,6 +64,22 @@ async fn bench() {
         report.messages_added as f64 / runs[0].as_secs_f64()
     );
 
+    // 5. The review of every cached handoff (10,001 conversations, 501,000 messages).
+    let mut review_runs = Vec::new();
+    let mut groups = 0;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let options = handoff_core::insights::review::ReviewOptions::last(chrono::Duration::days(7), Utc::now());
+        let report = engine.review(&options).expect("review");
+        review_runs.push(started.elapsed());
+        groups = report.groups.len();
+        assert_eq!(report.total_handoffs, 10_001);
+    }
+    println!(
+        "review of 10,001 cached handoffs ({groups} question groups): median {:.0} ms (3 runs)",
+        ms(percentile(&mut review_runs, 0.5))
+    );
+
     // 2. Open a cached 1,000-message transcript vs. fetching it over loopback.
     let mut cold = Vec::new();
     for _ in 0..1_000 {
