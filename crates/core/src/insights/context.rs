@@ -100,6 +100,24 @@ pub fn local_summary<'a>(customer_lines: impl IntoIterator<Item = &'a str>) -> O
     Some(summary)
 }
 
+/// A topic as it reads mid-sentence: "Annual billing" → "annual billing", but acronyms and
+/// names keep their capitals ("SLA credit", "iPhone delivery").
+pub fn topic_in_sentence(topic: &str) -> String {
+    let topic = topic.trim();
+    let first_word = topic.split_whitespace().next().unwrap_or("");
+    let mut chars = first_word.chars();
+    let capitalised = chars.next().is_some_and(char::is_uppercase) && chars.all(|c| !c.is_uppercase());
+    let has_lower = first_word.chars().skip(1).any(char::is_lowercase);
+    if capitalised && has_lower {
+        let mut all = topic.chars();
+        let mut out: String = all.next().map(|c| c.to_lowercase().collect()).unwrap_or_default();
+        out.extend(all);
+        out
+    } else {
+        topic.to_string()
+    }
+}
+
 /// The first word of a name ("Sam" of "Sam Lee"); the whole name when it has one word.
 pub fn first_name(name: &str) -> &str {
     name.split_whitespace().next().unwrap_or(name)
@@ -144,7 +162,7 @@ pub fn build(
         }
     };
     let topic = handoff.and_then(|h| h.topic.clone()).filter(|t| !t.trim().is_empty());
-    let greeting_topic = topic.as_deref().map(|t| t.to_lowercase()).unwrap_or_else(|| "your question".to_string());
+    let greeting_topic = topic.as_deref().map(topic_in_sentence).unwrap_or_else(|| "your question".to_string());
     HandoffContext {
         conversation_id: conversation.id,
         reason: handoff.map(|h| h.reason),
@@ -178,6 +196,16 @@ mod tests {
         assert_eq!(local_summary(["hi", "human", "?"]), None);
         let long = "x ".repeat(200);
         assert!(local_summary([long.as_str()]).unwrap().chars().count() <= 160);
+    }
+
+    #[test]
+    fn topics_read_naturally_mid_sentence() {
+        assert_eq!(topic_in_sentence("Annual billing"), "annual billing");
+        assert_eq!(topic_in_sentence("SLA credit"), "SLA credit");
+        assert_eq!(topic_in_sentence("iPhone delivery"), "iPhone delivery");
+        assert_eq!(topic_in_sentence("refund"), "refund");
+        assert_eq!(topic_in_sentence("GDPR Export"), "GDPR Export");
+        assert_eq!(topic_in_sentence("Éclair order"), "éclair order");
     }
 
     #[test]
