@@ -340,18 +340,7 @@ impl Engine {
     /// The review of a period from the cache (works offline): volumes, reasons, waits and the
     /// groups of questions handoffs asked, flagged when a group reaches `options.flag_share`.
     pub fn review(&self, options: &ReviewOptions) -> CoreResult<ReviewReport> {
-        let conversations: Vec<Conversation> = self
-            .store
-            .conversations()?
-            .into_iter()
-            .filter(|c| {
-                c.handoff.as_ref().is_some_and(|h| h.escalated_at >= options.since && h.escalated_at <= options.until)
-            })
-            .collect();
-        let mut messages = std::collections::HashMap::with_capacity(conversations.len());
-        for conversation in &conversations {
-            messages.insert(conversation.id, self.store.messages(conversation.id)?);
-        }
+        let (conversations, messages) = self.store.escalated_between(options.since, options.until)?;
         Ok(review::build_report(&conversations, &messages, options))
     }
 

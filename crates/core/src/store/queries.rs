@@ -15,6 +15,9 @@ use crate::views::*;
 const HIGHLIGHT_OPEN: char = '\u{E000}';
 const HIGHLIGHT_CLOSE: char = '\u{E001}';
 
+/// Messages grouped by their conversation's id.
+pub type MessagesByConversation = std::collections::HashMap<i64, Vec<Message>>;
+
 /// Everything a transcript view depends on: the conversation's version, its cached messages and
 /// its outbox items. Equal signatures mean an equal view.
 const VIEW_SIGNATURE: &str = "SELECT c.version || ':' || c.last_message_seq || ':' || \
@@ -286,6 +289,37 @@ impl LocalStore {
             ))?;
             let messages = stmt.query_map(params![id], message_from_row)?.collect::<Result<_, _>>()?;
             Ok(messages)
+        })
+    }
+
+    /// Conversations escalated within `[since, until]` and all their messages, in two queries
+    /// (the review reads thousands of conversations at once).
+    pub fn escalated_between(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> CoreResult<(Vec<Conversation>, MessagesByConversation)> {
+        let (since, until) = (since.timestamp_millis(), until.timestamp_millis());
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations c \
+                 WHERE c.escalated_at_ms BETWEEN ?1 AND ?2 ORDER BY c.id"
+            ))?;
+            let conversations: Vec<Conversation> =
+                stmt.query_map(params![since, until], conversation_from_row)?.collect::<Result<_, _>>()?;
+            let mut messages: MessagesByConversation = conversations.iter().map(|c| (c.id, Vec::new())).collect();
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id IN \
+                 (SELECT id FROM conversations WHERE escalated_at_ms BETWEEN ?1 AND ?2) ORDER BY conversation_id, seq"
+            ))?;
+            let mut rows = stmt.query(params![since, until])?;
+            while let Some(row) = rows.next()? {
+                let message = message_from_row(row)?;
+                if let Some(list) = messages.get_mut(&message.conversation_id) {
+                    list.push(message);
+                }
+            }
+            Ok((conversations, messages))
         })
     }
 
