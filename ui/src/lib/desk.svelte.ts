@@ -6,6 +6,7 @@ import {
   type AppInfo,
   type CoreEvent,
   type DeskEvent,
+  type HandoffReason,
   type NavigateTarget,
   type Presence,
   type QueueItem,
@@ -62,6 +63,13 @@ class Desk {
   /** Rows of `itemsTab`; shown while the next tab loads. */
   items = $state.raw<QueueItem[]>([]);
   itemsTab = $state<QueueTab | null>(null);
+  /** Triage filters; `items` is the loaded tab after them. */
+  filterReason = $state<HandoffReason | "">("");
+  filterChannel = $state("");
+  filterVip = $state(false);
+  /** The channels present in the loaded tab, for the filter. */
+  channels = $state.raw<string[]>([]);
+  #allItems: QueueItem[] = [];
   queueError = $state<string | null>(null);
   waitingCount = $state<number | null>(null);
   mineCount = $state<number | null>(null);
@@ -151,7 +159,9 @@ class Desk {
         tab === "mine" ? null : backend.queue("mine"),
       ]);
       if (request !== this.#queueRequest) return;
-      this.items = current;
+      this.#allItems = current;
+      this.channels = [...new Set(current.map((i) => i.channel))].sort();
+      this.#applyFilters();
       this.itemsTab = tab;
       this.queueError = null;
       this.waitingCount = (tab === "waiting" ? current : waiting)?.length ?? 0;
@@ -162,6 +172,28 @@ class Desk {
       this.queueError = describeError(error);
       this.itemsTab = tab;
     }
+  }
+
+  #applyFilters(): void {
+    this.items = this.#allItems.filter(
+      (i) =>
+        (!this.filterReason || i.reason === this.filterReason) &&
+        (!this.filterChannel || i.channel === this.filterChannel) &&
+        (!this.filterVip || i.vip),
+    );
+  }
+
+  /** Changes the triage filters of the queue. */
+  setFilters(filters: { reason?: HandoffReason | ""; channel?: string; vip?: boolean }): void {
+    if (filters.reason !== undefined) this.filterReason = filters.reason;
+    if (filters.channel !== undefined) this.filterChannel = filters.channel;
+    if (filters.vip !== undefined) this.filterVip = filters.vip;
+    this.#applyFilters();
+    this.#keepSelection();
+  }
+
+  get filtering(): boolean {
+    return !!this.filterReason || !!this.filterChannel || this.filterVip;
   }
 
   refreshQueueSoon(): void {

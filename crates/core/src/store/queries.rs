@@ -98,7 +98,10 @@ impl LocalStore {
     /// The queue: waiting (priority, then longest wait), mine, or recent.
     pub fn queue(&self, tab: QueueTab, me: Option<i64>, limit: u32) -> CoreResult<Vec<QueueItem>> {
         let filter = match tab {
-            QueueTab::Waiting => "c.status = 'waiting' ORDER BY c.priority_rank, c.escalated_at_ms, c.id",
+            // Urgency: priority, then VIP, then the longest wait.
+            QueueTab::Waiting => {
+                "c.status = 'waiting' ORDER BY c.priority_rank, c.customer_vip DESC, c.escalated_at_ms, c.id"
+            }
             QueueTab::Mine => {
                 "c.status = 'assigned' AND c.assignee_id = ?1 ORDER BY c.priority_rank, c.escalated_at_ms, c.id"
             }
