@@ -28,7 +28,6 @@ fn exclusive() -> std::sync::MutexGuard<'static, ()> {
     let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     // Start from an empty screen: nothing left over from an earlier test.
     let _ = Command::new("dunstctl").arg("close-all").status();
-    let _ = Command::new("dunstctl").arg("history-clear").status();
     guard
 }
 
