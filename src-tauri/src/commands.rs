@@ -51,6 +51,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         handoff_context,
         greeting_template,
         set_greeting_template,
+        away_after_minutes,
+        set_away_after_minutes,
     ]
 }
 
@@ -113,6 +115,16 @@ fn greeting_template(state: App<'_>) -> Result<String> {
 #[tauri::command]
 fn set_greeting_template(state: App<'_>, template: String) -> Result<()> {
     Ok(state.engine().set_greeting_template(&template)?)
+}
+
+#[tauri::command]
+fn away_after_minutes(state: App<'_>) -> Result<u32> {
+    Ok(state.engine().away_after_minutes()?)
+}
+
+#[tauri::command]
+fn set_away_after_minutes(state: App<'_>, minutes: u32) -> Result<()> {
+    Ok(state.engine().set_away_after_minutes(minutes)?)
 }
 
 #[tauri::command]

@@ -95,6 +95,15 @@ fn commands_read_the_cache_queue_replies_and_report_errors_for_people() {
     assert_eq!(invoke(&webview, "set_retention_days", json!({"days": 0})).unwrap_err()["kind"], "invalid");
     invoke(&webview, "set_retention_days", json!({"days": 30})).unwrap();
     assert_eq!(invoke(&webview, "retention_days", json!({})).unwrap(), json!(30));
+    assert_eq!(invoke(&webview, "away_after_minutes", json!({})).unwrap(), json!(10), "the default");
+    invoke(&webview, "set_away_after_minutes", json!({"minutes": 0})).unwrap();
+    assert_eq!(invoke(&webview, "away_after_minutes", json!({})).unwrap(), json!(0));
+    assert_eq!(invoke(&webview, "set_away_after_minutes", json!({"minutes": 5000})).unwrap_err()["kind"], "invalid");
+    let template = "Hello {customer.first_name}, {agent.name} here about {topic}.";
+    invoke(&webview, "set_greeting_template", json!({"template": template})).unwrap();
+    assert_eq!(invoke(&webview, "greeting_template", json!({})).unwrap(), json!(template));
+    let card = invoke(&webview, "handoff_context", json!({"id": ids[0]})).unwrap();
+    assert_eq!(card["greeting"], json!("Hello Customer, Cmd Agent here about your question."));
     let info = invoke(&webview, "app_info", json!({})).unwrap();
     assert_eq!(info["demo"], false);
 

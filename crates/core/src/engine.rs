@@ -21,6 +21,9 @@ const AGENT_SETTING: &str = "agent";
 const NOTIFICATIONS_SETTING: &str = "notifications";
 const RETENTION_SETTING: &str = "retention_days";
 const GREETING_SETTING: &str = "greeting_template";
+const AWAY_SETTING: &str = "away_after_minutes";
+/// Minutes without keyboard or mouse before presence turns `away` by itself.
+pub const DEFAULT_AWAY_AFTER_MINUTES: u32 = 10;
 
 pub struct Engine {
     data_dir: PathBuf,
@@ -355,6 +358,18 @@ impl Engine {
         } else {
             self.store.set_setting(GREETING_SETTING, template)
         }
+    }
+
+    /// Minutes of inactivity after which presence turns `away` by itself (0 = never).
+    pub fn away_after_minutes(&self) -> CoreResult<u32> {
+        Ok(self.store.setting(AWAY_SETTING)?.unwrap_or(DEFAULT_AWAY_AFTER_MINUTES))
+    }
+
+    pub fn set_away_after_minutes(&self, minutes: u32) -> CoreResult<()> {
+        if minutes > 24 * 60 {
+            return Err(CoreError::Invalid("choose at most 1440 minutes (a day), or 0 for never".into()));
+        }
+        self.store.set_setting(AWAY_SETTING, &minutes)
     }
 
     pub fn notification_prefs(&self) -> CoreResult<NotificationPrefs> {
