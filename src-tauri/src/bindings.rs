@@ -2,6 +2,7 @@
 //! from the Rust types. `ui/src/lib/generated/types.ts` is this output; a test fails when it is
 //! stale (regenerate with `UPDATE_BINDINGS=1 cargo test -p handoff-desk bindings`).
 
+use handoff_core::insights::canned::CannedResponse;
 use handoff_core::insights::context::{EarlierConversation, HandoffContext};
 use handoff_core::insights::facts::{FactKind, KeyFact};
 use handoff_core::notifications::NotificationPrefs;
@@ -53,6 +54,7 @@ pub fn typescript() -> String {
         declaration::<KeyFact>(),
         declaration::<EarlierConversation>(),
         declaration::<HandoffContext>(),
+        declaration::<CannedResponse>(),
         // shell
         declaration::<NavigateTarget>(),
         declaration::<DeskEvent>(),

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use handoff_core::insights::canned::CannedResponse;
 use handoff_core::insights::context::HandoffContext;
 use handoff_core::notifications::NotificationPrefs;
 use handoff_core::*;
@@ -53,6 +54,11 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         set_greeting_template,
         away_after_minutes,
         set_away_after_minutes,
+        canned_responses,
+        save_canned_response,
+        delete_canned_response,
+        render_canned,
+        search_canned,
     ]
 }
 
@@ -115,6 +121,33 @@ fn greeting_template(state: App<'_>) -> Result<String> {
 #[tauri::command]
 fn set_greeting_template(state: App<'_>, template: String) -> Result<()> {
     Ok(state.engine().set_greeting_template(&template)?)
+}
+
+#[tauri::command]
+fn canned_responses(state: App<'_>) -> Result<Vec<CannedResponse>> {
+    Ok(state.engine().canned_responses()?)
+}
+
+#[tauri::command]
+fn save_canned_response(state: App<'_>, response: CannedResponse) -> Result<CannedResponse> {
+    Ok(state.engine().save_canned_response(response)?)
+}
+
+#[tauri::command]
+fn delete_canned_response(state: App<'_>, id: String) -> Result<()> {
+    Ok(state.engine().delete_canned_response(&id)?)
+}
+
+/// Canned responses matching what was typed after `/`, best first.
+#[tauri::command]
+fn search_canned(state: App<'_>, query: String) -> Result<Vec<CannedResponse>> {
+    Ok(state.engine().search_canned(&query)?)
+}
+
+/// A canned response's text with the conversation's variables filled in.
+#[tauri::command]
+fn render_canned(state: App<'_>, conversation_id: i64, text: String) -> Result<String> {
+    Ok(state.engine().render_canned(conversation_id, &text)?)
 }
 
 #[tauri::command]

@@ -104,6 +104,25 @@ fn commands_read_the_cache_queue_replies_and_report_errors_for_people() {
     assert_eq!(invoke(&webview, "greeting_template", json!({})).unwrap(), json!(template));
     let card = invoke(&webview, "handoff_context", json!({"id": ids[0]})).unwrap();
     assert_eq!(card["greeting"], json!("Hello Customer, Cmd Agent here about your question."));
+    // Canned responses: a starter set, fuzzy search, variables filled, saved and deleted.
+    let found = invoke(&webview, "search_canned", json!({"query": "rfnd"})).unwrap();
+    assert_eq!(found[0]["title"], "Refund on its way");
+    let text = found[0]["text"].as_str().unwrap();
+    let rendered = invoke(&webview, "render_canned", json!({"conversationId": ids[0], "text": text})).unwrap();
+    assert!(rendered.as_str().unwrap().starts_with("Hi Customer, I've checked your refund"), "{rendered}");
+    let saved = invoke(
+        &webview,
+        "save_canned_response",
+        json!({"response": {"id": "", "title": "Callback", "text": "We'll call {customer.name}."}}),
+    )
+    .unwrap();
+    assert!(!saved["id"].as_str().unwrap().is_empty());
+    let all = invoke(&webview, "canned_responses", json!({})).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 5);
+    invoke(&webview, "delete_canned_response", json!({"id": saved["id"]})).unwrap();
+    assert_eq!(invoke(&webview, "canned_responses", json!({})).unwrap().as_array().unwrap().len(), 4);
+    let empty = json!({"response": {"id": "", "title": " ", "text": "x"}});
+    assert_eq!(invoke(&webview, "save_canned_response", empty).unwrap_err()["kind"], "invalid");
     let info = invoke(&webview, "app_info", json!({})).unwrap();
     assert_eq!(info["demo"], false);
 

@@ -302,6 +302,18 @@ fn the_desk_end_to_end() {
     driver.wait_until("shown as sent", WAIT, |d| message_state(d, reply).as_deref() == Some("sent"));
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(service.agent_messages(nora, reply), 1, "exactly once");
+
+    // A canned response, inserted by typing `/` and a few letters, variables filled.
+    let composer = driver.wait_for("[data-testid=composer]", WAIT);
+    driver.type_text(&composer, "/annu");
+    driver.wait_for("[data-testid=canned-option]", WAIT);
+    driver.type_text(&composer, "\u{E007}");
+    driver.wait_until("the canned response in the composer", WAIT, |d| {
+        d.script("return document.querySelector('[data-testid=composer]').value;")
+            .as_str()
+            .is_some_and(|v| v.starts_with("Hi Nora, paying yearly gives you two months free."))
+    });
+    driver.clear(&composer);
     screen_shot("conversation.png");
 
     // 3. Untrusted content shows as literal text and runs nothing.

@@ -9,6 +9,7 @@ use tokio::sync::{broadcast, watch, Notify};
 use crate::api::ApiClient;
 use crate::credentials::{self, Credentials};
 use crate::error::{CoreError, CoreResult};
+use crate::insights::canned::{self, CannedResponse};
 use crate::insights::context::{self, HandoffContext};
 use crate::insights::review::{self, ReviewOptions, ReviewReport};
 use crate::notifications::NotificationPrefs;
@@ -22,6 +23,7 @@ const NOTIFICATIONS_SETTING: &str = "notifications";
 const RETENTION_SETTING: &str = "retention_days";
 const GREETING_SETTING: &str = "greeting_template";
 const AWAY_SETTING: &str = "away_after_minutes";
+const CANNED_SETTING: &str = "canned_responses";
 /// Minutes without keyboard or mouse before presence turns `away` by itself.
 pub const DEFAULT_AWAY_AFTER_MINUTES: u32 = 10;
 
@@ -358,6 +360,63 @@ impl Engine {
         } else {
             self.store.set_setting(GREETING_SETTING, template)
         }
+    }
+
+    /// The team's canned responses (a starter set until the first change).
+    pub fn canned_responses(&self) -> CoreResult<Vec<CannedResponse>> {
+        Ok(self.store.setting(CANNED_SETTING)?.unwrap_or_else(canned::starter_set))
+    }
+
+    /// Adds (empty id) or replaces a canned response; returns it with its id.
+    pub fn save_canned_response(&self, response: CannedResponse) -> CoreResult<CannedResponse> {
+        if response.title.trim().is_empty() || response.text.trim().is_empty() {
+            return Err(CoreError::Invalid("a canned response needs a title and a text".into()));
+        }
+        crate::store::check_text(&response.text)?;
+        let mut all = self.canned_responses()?;
+        let saved = CannedResponse {
+            id: if response.id.is_empty() { uuid::Uuid::new_v4().to_string() } else { response.id },
+            title: response.title.trim().to_string(),
+            text: response.text,
+        };
+        match all.iter_mut().find(|r| r.id == saved.id) {
+            Some(existing) => *existing = saved.clone(),
+            None => all.push(saved.clone()),
+        }
+        self.store.set_setting(CANNED_SETTING, &all)?;
+        Ok(saved)
+    }
+
+    pub fn delete_canned_response(&self, id: &str) -> CoreResult<()> {
+        let mut all = self.canned_responses()?;
+        all.retain(|r| r.id != id);
+        self.store.set_setting(CANNED_SETTING, &all)
+    }
+
+    /// Canned responses matching what was typed after `/`, best first.
+    pub fn search_canned(&self, query: &str) -> CoreResult<Vec<CannedResponse>> {
+        let mut scored: Vec<(usize, CannedResponse)> = self
+            .canned_responses()?
+            .into_iter()
+            .filter_map(|r| canned::fuzzy_score(query, &r).map(|score| (score, r)))
+            .collect();
+        scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.title.cmp(&b.1.title)));
+        Ok(scored.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// A canned response's text with its variables filled for this conversation.
+    pub fn render_canned(&self, conversation_id: i64, text: &str) -> CoreResult<String> {
+        let conversation =
+            self.store.conversation(conversation_id)?.ok_or(CoreError::UnknownConversation(conversation_id))?;
+        let topic = conversation
+            .handoff
+            .as_ref()
+            .and_then(|h| h.topic.as_deref())
+            .filter(|t| !t.trim().is_empty())
+            .map(context::topic_in_sentence)
+            .unwrap_or_else(|| "your question".to_string());
+        let agent = self.me().map(|a| a.name).unwrap_or_default();
+        Ok(context::render_template(text, &conversation.customer.name, &agent, &topic))
     }
 
     /// Minutes of inactivity after which presence turns `away` by itself (0 = never).

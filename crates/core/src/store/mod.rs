@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub use apply::{ApplyOutcome, GapToFill};
+pub use outbox::check_text;
 pub use retention::DEFAULT_RETENTION_DAYS;
 
 use crate::error::{CoreError, CoreResult};

@@ -175,6 +175,16 @@ waited_seconds: number | null, earlier: Array<EarlierConversation>,
  */
 greeting: string, };
 
+export type CannedResponse = { 
+/**
+ * Stable id; empty when saving a new one.
+ */
+id: string, 
+/**
+ * What the `/` picker shows and matches.
+ */
+title: string, text: string, };
+
 export type NavigateTarget = { "view": "queue" } | { "view": "conversation", id: number, } | { "view": "review" };
 
 export type DeskEvent = { "kind": "core", event: CoreEvent, } | { "kind": "navigate", target: NavigateTarget, } | { "kind": "session_changed" };
