@@ -262,6 +262,16 @@ fn the_desk_end_to_end() {
     let backlog = dunst_history_after_closing();
     assert!(backlog.iter().any(|(summary, _)| summary == "6 conversations waiting"), "{backlog:?}");
 
+    // Presence set in the app reaches the service (and the queue's estimate).
+    let presence = driver.wait_for("[data-testid=presence]", WAIT);
+    driver.click(&presence);
+    driver.wait_until("available on the service", WAIT, |_| {
+        service.store().agents().unwrap().iter().any(|a| a.name == "Dana Desk" && a.presence == Presence::Available)
+    });
+    driver.wait_until("shown as available", WAIT, |d| {
+        d.find("[data-testid=presence]").and_then(|e| d.attribute(&e, "data-presence")).as_deref() == Some("available")
+    });
+
     // 1. A new escalation → a native notification → its default action opens that conversation.
     let nora = service.escalate("web-nora", "Nora Notify", true, "I want to talk to a person, please");
     let deadline = Instant::now() + WAIT;
