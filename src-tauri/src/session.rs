@@ -11,7 +11,7 @@ use handoff_core::{profile, CoreEvent, Engine};
 use handoff_service::demo::{self, SimulatorConfig};
 use handoff_service::{ServiceConfig, ServiceHandle};
 use tauri::{AppHandle, Emitter};
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 use crate::desktop;
 use crate::types::*;
@@ -22,13 +22,24 @@ pub struct Session {
     pub demo_service: Option<ServiceHandle>,
     stop: watch::Sender<bool>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Subscribed before the engine starts, so the event bridge — which starts later — misses
+    /// nothing the first sync publishes (a lost backlog event would be a lost notification, and
+    /// the engine remembers it as announced).
+    first_events: Mutex<Option<broadcast::Receiver<CoreEvent>>>,
 }
 
 impl Session {
     fn start(engine: Arc<Engine>, demo_service: Option<ServiceHandle>) -> Arc<Self> {
         let (stop, shutdown) = watch::channel(false);
+        let first_events = Mutex::new(Some(engine.subscribe()));
         let task = engine.run(shutdown);
-        Arc::new(Self { engine, demo_service, stop, task: Mutex::new(Some(task)) })
+        Arc::new(Self { engine, demo_service, stop, task: Mutex::new(Some(task)), first_events })
+    }
+
+    /// The receiver made before the engine started, or a fresh one once that was taken.
+    fn events(&self) -> broadcast::Receiver<CoreEvent> {
+        let first = self.first_events.lock().unwrap_or_else(|p| p.into_inner()).take();
+        first.unwrap_or_else(|| self.engine.subscribe())
     }
 
     async fn stop(&self) {
@@ -175,8 +186,9 @@ pub fn spawn_event_bridge(app: AppHandle, state: Arc<AppState>) {
     tauri::async_runtime::spawn(async move {
         let mut generation = state.generation.subscribe();
         loop {
-            let engine = state.engine();
-            let mut events = engine.subscribe();
+            let session = state.session();
+            let engine = session.engine.clone();
+            let mut events = session.events();
             let prefs = engine.notification_prefs().unwrap_or_default();
             let mut policy = NotificationPolicy::new(prefs);
             desktop::refresh_tray(&app, &engine);
