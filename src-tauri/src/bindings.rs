@@ -5,7 +5,9 @@
 use handoff_core::insights::canned::CannedResponse;
 use handoff_core::insights::context::{EarlierConversation, HandoffContext};
 use handoff_core::insights::facts::{FactKind, KeyFact};
+use handoff_core::insights::review::{DayCount, GroupExample, QuestionGroup, ReasonCount, ReviewReport};
 use handoff_core::notifications::NotificationPrefs;
+use handoff_core::preferences::{ReviewPrefs, WaitThresholds};
 use handoff_core::*;
 use handoff_protocol::*;
 use ts_rs::TS;
@@ -55,9 +57,18 @@ pub fn typescript() -> String {
         declaration::<EarlierConversation>(),
         declaration::<HandoffContext>(),
         declaration::<CannedResponse>(),
+        declaration::<ReasonCount>(),
+        declaration::<DayCount>(),
+        declaration::<GroupExample>(),
+        declaration::<QuestionGroup>(),
+        declaration::<ReviewReport>(),
+        declaration::<ReviewPrefs>(),
+        declaration::<WaitThresholds>(),
         // shell
         declaration::<NavigateTarget>(),
         declaration::<DeskEvent>(),
+        declaration::<ReviewPeriod>(),
+        declaration::<ExportFormat>(),
         declaration::<AppInfo>(),
         declaration::<CommandError>(),
     ];

@@ -59,6 +59,13 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         delete_canned_response,
         render_canned,
         search_canned,
+        crate::review::review_report,
+        crate::review::export_review,
+        crate::review::reveal_export,
+        crate::review::review_prefs,
+        crate::review::set_review_prefs,
+        crate::review::wait_thresholds,
+        crate::review::set_wait_thresholds,
     ]
 }
 
@@ -280,11 +287,7 @@ fn open_link<R: Runtime>(app: AppHandle<R>, url: String) -> Result<()> {
     let url = url.trim();
     let allowed = ["https://", "http://", "mailto:"].iter().any(|scheme| url.to_ascii_lowercase().starts_with(scheme));
     if !allowed || url.chars().any(char::is_whitespace) {
-        return Err(CommandError {
-            kind: "invalid".into(),
-            message: "only http, https and mailto links open".into(),
-            assignee: None,
-        });
+        return Err(CommandError::invalid("only http, https and mailto links open"));
     }
     app.opener().open_url(url, None::<&str>).map_err(|e| CommandError::internal(e.to_string()))
 }

@@ -43,6 +43,7 @@ pub fn show_notification(app: &AppHandle, notice: Notice) {
             Notice::Summary { title, body, sound, .. } => {
                 (title, body, *sound, Some(SUMMARY_ID.load(Ordering::SeqCst)).filter(|id| *id != 0))
             }
+            Notice::Review { title, body } => (title, body, false, None),
         };
         let mut notification = notify_rust::Notification::new();
         notification

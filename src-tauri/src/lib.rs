@@ -5,6 +5,7 @@
 pub mod bindings;
 pub mod commands;
 mod desktop;
+pub mod review;
 pub mod session;
 mod types;
 
@@ -85,6 +86,7 @@ pub fn run() {
             app.manage(state.clone());
             desktop::install_tray(&handle, &state)?;
             session::spawn_event_bridge(handle.clone(), state.clone());
+            review::spawn_reminder(handle.clone(), state.clone());
             let links = handle.clone();
             app.deep_link().on_open_url(move |event| {
                 open_urls(&links, event.urls().into_iter().map(|u| u.to_string()));

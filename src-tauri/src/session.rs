@@ -235,5 +235,6 @@ pub fn notice_target(notice: &Notice) -> NavigateTarget {
     match notice {
         Notice::Escalation { conversation_id, .. } => NavigateTarget::Conversation { id: *conversation_id },
         Notice::Summary { .. } => NavigateTarget::Queue,
+        Notice::Review { .. } => NavigateTarget::Review,
     }
 }

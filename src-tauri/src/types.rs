@@ -30,6 +30,22 @@ pub enum DeskEvent {
     SessionChanged,
 }
 
+/// The period the Review view shows, and the viewer's offset from UTC for days and hours.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+pub struct ReviewPeriod {
+    pub since: chrono::DateTime<chrono::Utc>,
+    pub until: chrono::DateTime<chrono::Utc>,
+    pub utc_offset_minutes: i32,
+}
+
+/// What an export of the review is written as.
+#[derive(Debug, Clone, Copy, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Markdown,
+    Csv,
+}
+
 /// Who and where the app is.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AppInfo {
@@ -74,5 +90,9 @@ impl From<handoff_core::CoreError> for CommandError {
 impl CommandError {
     pub fn internal(message: impl Into<String>) -> Self {
         CommandError { kind: "internal".into(), message: message.into(), assignee: None }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        CommandError { kind: "invalid".into(), message: message.into(), assignee: None }
     }
 }

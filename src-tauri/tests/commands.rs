@@ -1,31 +1,19 @@
 //! The shell's commands through Tauri's IPC (mock runtime, no window system), against a real
 //! service on 127.0.0.1 and a real cache.
 
+mod common;
+
 use std::sync::Arc;
 
+use common::ipc::invoke;
 use handoff_core::Engine;
 use handoff_desk::commands;
 use handoff_desk::session::AppState;
 use handoff_protocol::*;
 use handoff_service::{ServiceConfig, Store};
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
+use tauri::test::{mock_builder, mock_context, noop_assets};
 use tauri::WebviewWindowBuilder;
-
-fn invoke(webview: &tauri::WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
-    let request = InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().unwrap(),
-        body: InvokeBody::Json(args),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(webview, request).map(|body| body.deserialize::<Value>().unwrap())
-}
 
 #[test]
 fn commands_read_the_cache_queue_replies_and_report_errors_for_people() {

@@ -279,7 +279,12 @@ async fn run(cli: Cli) -> Result<()> {
             println!("purged {purged} resolved conversation(s) older than {older_than} days");
         }
         Command::Review { since, json, markdown: _, csv } => {
-            let options = ReviewOptions::last(since, chrono::Utc::now());
+            // Days and hours in local time; the flag share the team chose in the app.
+            let local_offset = chrono::Local::now().offset().local_minus_utc() / 60;
+            let options = ReviewOptions {
+                flag_share: engine.review_prefs()?.flag_share(),
+                ..ReviewOptions::last(since, chrono::Utc::now()).at_offset(local_offset)
+            };
             let report = engine.review(&options)?;
             if json {
                 print_json(&report)?;

@@ -139,17 +139,17 @@ async fn review_prints_markdown_by_default_and_csv_on_request() {
 
     let csv = demo.stdout(&["review", "--since", "7d", "--csv"]).await;
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("label,size,share,flagged,conversation_ids"));
+    assert_eq!(lines.next(), Some("label,size,share,flagged,conversation_ids,example"));
     let rows: Vec<&str> = lines.collect();
     assert!(!rows.is_empty(), "{csv}");
     for row in &rows {
-        // The last four fields never need quotes: size, share, flagged, ids.
-        let fields: Vec<&str> = row.rsplitn(5, ',').collect();
-        assert_eq!(fields.len(), 5, "{row}");
-        assert!(fields[3].parse::<usize>().is_ok(), "size in {row}");
+        let fields = csv_fields(row);
+        assert_eq!(fields.len(), 6, "{row}");
+        assert!(!fields[0].is_empty(), "label in {row}");
+        assert!(fields[1].parse::<usize>().is_ok(), "size in {row}");
         assert!(fields[2].parse::<f64>().is_ok(), "share in {row}");
-        assert!(fields[1] == "true" || fields[1] == "false", "flagged in {row}");
-        assert!(fields[0].split(' ').all(|id| id.parse::<i64>().is_ok()), "ids in {row}");
+        assert!(fields[3] == "true" || fields[3] == "false", "flagged in {row}");
+        assert!(fields[4].split(' ').all(|id| id.parse::<i64>().is_ok()), "ids in {row}");
     }
 
     // Usage errors exit 2.
@@ -165,4 +165,23 @@ async fn review_prints_markdown_by_default_and_csv_on_request() {
         .output()
         .unwrap();
     assert_eq!(both.status.code(), Some(2));
+}
+
+/// The fields of one RFC 4180 line (quotes doubled inside quoted fields).
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                fields.last_mut().unwrap().push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(String::new()),
+            (c, _) => fields.last_mut().unwrap().push(c),
+        }
+    }
+    fields
 }

@@ -13,6 +13,7 @@ use crate::insights::canned::{self, CannedResponse};
 use crate::insights::context::{self, HandoffContext};
 use crate::insights::review::{self, ReviewOptions, ReviewReport};
 use crate::notifications::NotificationPrefs;
+use crate::preferences::{ReviewPrefs, WaitThresholds};
 use crate::store::{LocalStore, DEFAULT_RETENTION_DAYS};
 use crate::views::*;
 
@@ -24,6 +25,9 @@ const RETENTION_SETTING: &str = "retention_days";
 const GREETING_SETTING: &str = "greeting_template";
 const AWAY_SETTING: &str = "away_after_minutes";
 const CANNED_SETTING: &str = "canned_responses";
+const WAIT_THRESHOLDS_SETTING: &str = "wait_thresholds";
+const REVIEW_SETTING: &str = "review";
+const REVIEW_REMINDED_SETTING: &str = "review_reminded_at";
 /// Minutes without keyboard or mouse before presence turns `away` by itself.
 pub const DEFAULT_AWAY_AFTER_MINUTES: u32 = 10;
 
@@ -347,6 +351,42 @@ impl Engine {
     pub fn review(&self, options: &ReviewOptions) -> CoreResult<ReviewReport> {
         let (conversations, messages) = self.store.escalated_between(options.since, options.until)?;
         Ok(review::build_report(&conversations, &messages, options))
+    }
+
+    pub fn review_prefs(&self) -> CoreResult<ReviewPrefs> {
+        Ok(self.store.setting(REVIEW_SETTING)?.unwrap_or_default())
+    }
+
+    pub fn set_review_prefs(&self, prefs: &ReviewPrefs) -> CoreResult<()> {
+        prefs.validate()?;
+        self.store.set_setting(REVIEW_SETTING, prefs)
+    }
+
+    /// Whether the weekly review reminder should show now; when it should, it is recorded as
+    /// shown, so it shows once per week. On the first check of a profile nothing is due: a
+    /// reminder scheduled before the app was ever used is not owed.
+    pub fn take_review_reminder<Tz: chrono::TimeZone>(&self, now: &chrono::DateTime<Tz>) -> CoreResult<bool> {
+        let prefs = self.review_prefs()?;
+        let now_utc = now.to_utc();
+        let Some(last_shown) = self.store.setting::<chrono::DateTime<chrono::Utc>>(REVIEW_REMINDED_SETTING)? else {
+            self.store.set_setting(REVIEW_REMINDED_SETTING, &now_utc)?;
+            return Ok(false);
+        };
+        if !prefs.reminder_due(now, last_shown) {
+            return Ok(false);
+        }
+        self.store.set_setting(REVIEW_REMINDED_SETTING, &now_utc)?;
+        Ok(true)
+    }
+
+    /// When the queue's waiting timers change colour.
+    pub fn wait_thresholds(&self) -> CoreResult<WaitThresholds> {
+        Ok(self.store.setting(WAIT_THRESHOLDS_SETTING)?.unwrap_or_default())
+    }
+
+    pub fn set_wait_thresholds(&self, thresholds: &WaitThresholds) -> CoreResult<()> {
+        thresholds.validate()?;
+        self.store.set_setting(WAIT_THRESHOLDS_SETTING, thresholds)
     }
 
     /// The team's greeting template (`{customer.first_name}`, `{agent.name}`, `{topic}`…).

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod insights;
 pub mod notifications;
+pub mod preferences;
 pub mod profile;
 pub mod sse;
 pub mod store;

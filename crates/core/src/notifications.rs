@@ -57,6 +57,23 @@ pub enum Notice {
     Escalation { conversation_id: i64, title: String, body: String, sound: bool },
     /// Many at once; clicking opens the queue. Replaces an earlier summary still on screen.
     Summary { count: usize, title: String, body: String, sound: bool },
+    /// The weekly reminder to look at the review; clicking opens it.
+    Review { title: String, body: String },
+}
+
+/// The weekly review reminder, with the headline of the week's report.
+pub fn review_reminder(report: &crate::insights::review::ReviewReport) -> Notice {
+    let days = (report.period_end - report.period_start).num_days().max(1);
+    let period = if days == 1 { "the last day".to_string() } else { format!("the last {days} days") };
+    let flagged: Vec<String> = report.groups.iter().filter(|g| g.flagged).map(|g| clip(&g.label, 40)).collect();
+    let body = match (report.total_handoffs, flagged.len()) {
+        (0, _) => format!("No handoffs in {period}."),
+        (1, _) => format!("1 handoff in {period}. See why the bot handed off."),
+        (total, 0) => format!("{total} handoffs in {period}. See why the bot handed off and what customers asked."),
+        (total, 1) => format!("{total} handoffs in {period}. One question keeps coming back: {}.", flagged[0]),
+        (total, n) => format!("{total} handoffs in {period}. {n} questions keep coming back: {}.", flagged.join(", ")),
+    };
+    Notice::Review { title: "Your weekly handoff review".into(), body }
 }
 
 /// A short human label of why the bot gave up.
@@ -309,5 +326,42 @@ mod tests {
             escalation_text(&conversation(1, false, Priority::Normal), Some(&format!("a\u{1b}[31m\n{long}")));
         assert!(body.chars().count() < 180);
         assert!(!body.contains('\u{1b}') && !body.contains('\n'));
+    }
+
+    #[test]
+    fn the_review_reminder_names_the_questions_that_keep_coming_back() {
+        use crate::insights::review::{QuestionGroup, ReviewReport};
+        let end = Utc::now();
+        let group = |label: &str, flagged: bool| QuestionGroup {
+            label: label.into(),
+            size: 3,
+            share: 0.3,
+            conversation_ids: vec![1, 2, 3],
+            examples: vec![],
+            flagged,
+            suggestion: None,
+            prompt_draft: None,
+        };
+        let mut report = ReviewReport {
+            period_start: end - chrono::Duration::days(7),
+            period_end: end,
+            total_handoffs: 10,
+            by_reason: vec![],
+            by_day: vec![],
+            by_hour: vec![0; 24],
+            utc_offset_minutes: 0,
+            median_wait_seconds: None,
+            median_handle_seconds: None,
+            groups: vec![group("annual billing", true), group("refund", false)],
+        };
+        let Notice::Review { title, body } = review_reminder(&report) else { panic!("a review notice") };
+        assert_eq!(title, "Your weekly handoff review");
+        assert_eq!(body, "10 handoffs in the last 7 days. One question keeps coming back: annual billing.");
+        report.groups[1].flagged = true;
+        let Notice::Review { body, .. } = review_reminder(&report) else { panic!("a review notice") };
+        assert!(body.ends_with("2 questions keep coming back: annual billing, refund."), "{body}");
+        report.total_handoffs = 0;
+        let Notice::Review { body, .. } = review_reminder(&report) else { panic!("a review notice") };
+        assert_eq!(body, "No handoffs in the last 7 days.");
     }
 }

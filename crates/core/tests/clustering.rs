@@ -183,8 +183,12 @@ fn synthetic(rows: &[(String, String)]) -> (Vec<Conversation>, HashMap<i64, Vec<
 fn the_review_flags_exactly_the_annual_billing_group() {
     let rows = fixture();
     let (conversations, messages) = synthetic(&rows);
-    let options =
-        ReviewOptions { since: at(0), until: at(1800 * (rows.len() as i64 + 1)), flag_share: DEFAULT_FLAG_SHARE };
+    let options = ReviewOptions {
+        since: at(0),
+        until: at(1800 * (rows.len() as i64 + 1)),
+        flag_share: DEFAULT_FLAG_SHARE,
+        utc_offset_minutes: 0,
+    };
     let report = build_report(&conversations, &messages, &options);
     assert_eq!(report.total_handoffs, rows.len());
     let flagged: Vec<_> = report.groups.iter().filter(|g| g.flagged).collect();

@@ -4,13 +4,13 @@
 //! bot should learn to answer, with a draft for its system prompt taken from what agents
 //! actually answered.
 //!
-//! Days and hours are in UTC.
+//! Days and hours are in the time zone of `ReviewOptions::utc_offset_minutes` (the viewer's).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
-use chrono::{DateTime, Duration, Timelike, Utc};
+use chrono::{DateTime, Duration, FixedOffset, Offset, Timelike, Utc};
 use handoff_protocol::*;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -39,13 +39,36 @@ pub struct ReviewOptions {
     pub until: DateTime<Utc>,
     /// Groups with at least this share of the handoffs are flagged (0.20 = 20%).
     pub flag_share: f64,
+    /// Days and hours are counted at this offset from UTC (the viewer's local time).
+    #[serde(default)]
+    pub utc_offset_minutes: i32,
 }
 
 impl ReviewOptions {
-    /// The last `period` up to `now`, flagged at the default share.
+    /// The last `period` up to `now`, flagged at the default share, days and hours in UTC.
     pub fn last(period: Duration, now: DateTime<Utc>) -> Self {
-        Self { since: now - period, until: now, flag_share: DEFAULT_FLAG_SHARE }
+        Self { since: now - period, until: now, flag_share: DEFAULT_FLAG_SHARE, utc_offset_minutes: 0 }
     }
+
+    /// The same, with days and hours in local time.
+    pub fn at_offset(self, utc_offset_minutes: i32) -> Self {
+        Self { utc_offset_minutes, ..self }
+    }
+}
+
+/// The zone of an offset; one beyond ±24 h is not a time zone, and counts as UTC rather than fail.
+fn fixed_offset(utc_offset_minutes: i32) -> FixedOffset {
+    FixedOffset::east_opt(utc_offset_minutes.saturating_mul(60)).unwrap_or(Utc.fix())
+}
+
+/// "UTC", "UTC+01:00", "UTC-05:30".
+fn zone_label(utc_offset_minutes: i32) -> String {
+    if utc_offset_minutes == 0 {
+        return "UTC".into();
+    }
+    let sign = if utc_offset_minutes < 0 { '-' } else { '+' };
+    let minutes = utc_offset_minutes.unsigned_abs();
+    format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,7 +81,7 @@ pub struct ReasonCount {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DayCount {
-    /// YYYY-MM-DD (UTC).
+    /// YYYY-MM-DD (local to the report's offset).
     pub date: String,
     pub count: usize,
 }
@@ -104,8 +127,10 @@ pub struct ReviewReport {
     /// Every day of the period, oldest first (only the days with handoffs for periods over
     /// 400 days).
     pub by_day: Vec<DayCount>,
-    /// 24 counts, hour 0 to 23 (UTC).
+    /// 24 counts, hour 0 to 23 (local to the report's offset).
     pub by_hour: Vec<usize>,
+    /// The offset from UTC of days and hours.
+    pub utc_offset_minutes: i32,
     /// Median of escalation → first public agent message after it.
     pub median_wait_seconds: Option<i64>,
     /// Median, over resolved conversations, of first public agent message → last message.
@@ -220,6 +245,7 @@ pub fn build_report(
         .collect();
     in_period.sort_by_key(|(c, _, _)| c.id);
     let total = in_period.len();
+    let zone = fixed_offset(options.utc_offset_minutes);
 
     let mut reasons: HashMap<HandoffReason, usize> = HashMap::new();
     let mut days: BTreeMap<chrono::NaiveDate, usize> = BTreeMap::new();
@@ -230,9 +256,10 @@ pub fn build_report(
     let mut examples: HashMap<i64, (String, String)> = HashMap::new();
     for &(conversation, handoff, messages) in &in_period {
         let at = handoff.escalated_at;
+        let local = at.with_timezone(&zone);
         *reasons.entry(handoff.reason).or_default() += 1;
-        *days.entry(at.date_naive()).or_default() += 1;
-        by_hour[at.hour() as usize] += 1;
+        *days.entry(local.date_naive()).or_default() += 1;
+        by_hour[local.hour() as usize] += 1;
         let first_answer =
             messages.iter().find(|m| m.role == Role::Agent && !m.private && m.created_at >= at).map(|m| m.created_at);
         if let Some(answered) = first_answer {
@@ -254,7 +281,8 @@ pub fn build_report(
         .collect();
     by_reason.sort_by_key(|r| std::cmp::Reverse(r.count));
 
-    let (first_day, last_day) = (options.since.date_naive(), options.until.date_naive());
+    let (first_day, last_day) =
+        (options.since.with_timezone(&zone).date_naive(), options.until.with_timezone(&zone).date_naive());
     let by_day = if first_day <= last_day && (last_day - first_day).num_days() <= 400 {
         first_day
             .iter_days()
@@ -336,6 +364,7 @@ pub fn build_report(
         by_reason,
         by_day,
         by_hour,
+        utc_offset_minutes: options.utc_offset_minutes,
         median_wait_seconds: median(waits),
         median_handle_seconds: median(handles),
         groups,
@@ -360,11 +389,13 @@ fn cell(text: &str) -> String {
 /// The report as Markdown, with tables.
 pub fn to_markdown(report: &ReviewReport) -> String {
     let mut md = String::new();
+    let zone = fixed_offset(report.utc_offset_minutes);
+    let zone_name = zone_label(report.utc_offset_minutes);
     let _ = writeln!(
         md,
-        "# Handoff review {} – {} (UTC)\n",
-        report.period_start.format("%Y-%m-%d %H:%M"),
-        report.period_end.format("%Y-%m-%d %H:%M")
+        "# Handoff review {} – {} ({zone_name})\n",
+        report.period_start.with_timezone(&zone).format("%Y-%m-%d %H:%M"),
+        report.period_end.with_timezone(&zone).format("%Y-%m-%d %H:%M")
     );
     let _ = writeln!(
         md,
@@ -426,15 +457,23 @@ pub fn to_markdown(report: &ReviewReport) -> String {
     for day in &report.by_day {
         let _ = writeln!(md, "| {} | {} |", day.date, day.count);
     }
-    md.push_str("\n## By hour (UTC)\n\n| hour | handoffs |\n|---|---:|\n");
+    let _ = write!(md, "\n## By hour ({zone_name})\n\n| hour | handoffs |\n|---|---:|\n");
     for (hour, count) in report.by_hour.iter().enumerate().filter(|(_, c)| **c > 0) {
         let _ = writeln!(md, "| {hour:02}:00 | {count} |");
     }
     md
 }
 
-/// One CSV field, quoted when it has to be (RFC 4180).
+/// One CSV field, quoted when it has to be (RFC 4180). Customer text that a spreadsheet would
+/// run as a formula (`=`, `+`, `-`, `@` first) is prefixed with `'` so it stays text.
 fn csv_field(text: &str) -> String {
+    let guarded;
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        guarded = format!("'{text}");
+        guarded.as_str()
+    } else {
+        text
+    };
     if text.contains([',', '"', '\n', '\r']) || text.starts_with(' ') || text.ends_with(' ') {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
@@ -442,19 +481,22 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-/// One row per group: `label,size,share,flagged,conversation_ids` (ids joined by spaces).
+/// One row per group: `label,size,share,flagged,conversation_ids,example` (ids joined by
+/// spaces; the example is the group's most typical question).
 pub fn to_csv(report: &ReviewReport) -> String {
-    let mut csv = String::from("label,size,share,flagged,conversation_ids\r\n");
+    let mut csv = String::from("label,size,share,flagged,conversation_ids,example\r\n");
     for group in &report.groups {
         let ids = group.conversation_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" ");
+        let example = group.examples.first().map(|e| e.question.as_str()).unwrap_or_default();
         let _ = write!(
             csv,
-            "{},{},{:.4},{},{}\r\n",
+            "{},{},{:.4},{},{},{}\r\n",
             csv_field(&group.label),
             group.size,
             group.share,
             group.flagged,
-            csv_field(&ids)
+            csv_field(&ids),
+            csv_field(example)
         );
     }
     csv
@@ -558,7 +600,7 @@ mod tests {
     }
 
     fn options() -> ReviewOptions {
-        ReviewOptions { since: at(0), until: at(60 * 24), flag_share: DEFAULT_FLAG_SHARE }
+        ReviewOptions { since: at(0), until: at(60 * 24), flag_share: DEFAULT_FLAG_SHARE, utc_offset_minutes: 0 }
     }
 
     #[test]
@@ -609,15 +651,31 @@ mod tests {
     }
 
     #[test]
+    fn days_and_hours_follow_the_viewers_offset() {
+        let (conversations, messages) = sample();
+        // 09:00 UTC is 23:00 the day before in UTC-10.
+        let options = options().at_offset(-600);
+        let report = build_report(&conversations, &messages, &options);
+        assert_eq!(report.by_day.first().map(|d| d.date.as_str()), Some("2025-03-09"));
+        assert_eq!(report.by_hour.iter().sum::<usize>(), 7);
+        assert_eq!(report.by_hour[0], 1, "10:00 UTC is 00:00 in UTC-10");
+        let md = to_markdown(&report);
+        assert!(md.starts_with("# Handoff review 2025-03-09 23:00 – 2025-03-10 23:00 (UTC-10:00)"), "{md}");
+        assert!(md.contains("## By hour (UTC-10:00)"), "{md}");
+        assert_eq!(zone_label(90), "UTC+01:30");
+        assert_eq!(fixed_offset(100_000), Utc.fix(), "nonsense offsets count as UTC");
+    }
+
+    #[test]
     fn an_empty_period_gives_an_empty_report() {
         let (conversations, messages) = sample();
-        let options = ReviewOptions { since: at(-600), until: at(-300), flag_share: 0.2 };
+        let options = ReviewOptions { since: at(-600), until: at(-300), flag_share: 0.2, utc_offset_minutes: 0 };
         let report = build_report(&conversations, &messages, &options);
         assert_eq!(report.total_handoffs, 0);
         assert!(report.groups.is_empty());
         assert_eq!(report.median_wait_seconds, None);
         assert!(to_markdown(&report).contains("No handoffs in this period."));
-        assert_eq!(to_csv(&report), "label,size,share,flagged,conversation_ids\r\n");
+        assert_eq!(to_csv(&report), "label,size,share,flagged,conversation_ids,example\r\n");
     }
 
     #[test]
@@ -641,16 +699,21 @@ mod tests {
         let csv = to_csv(&report);
         let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
         assert_eq!(lines.len(), report.groups.len() + 1);
-        assert!(lines[1].ends_with(",4,0.5714,true,1 2 4 7"), "{csv}");
+        assert!(lines[1].contains(",4,0.5714,true,1 2 4 7,"), "{csv}");
         report.groups.truncate(1);
         report.groups[0].label = "refund, \"where\" is it".into();
         report.groups[0].conversation_ids = vec![5];
+        report.groups[0].examples.truncate(1);
+        report.groups[0].examples[0].question = "=HYPERLINK(\"http://x\")".into();
         assert_eq!(
             to_csv(&report),
-            "label,size,share,flagged,conversation_ids\r\n\"refund, \"\"where\"\" is it\",4,0.5714,true,5\r\n"
+            "label,size,share,flagged,conversation_ids,example\r\n\
+             \"refund, \"\"where\"\" is it\",4,0.5714,true,5,\"'=HYPERLINK(\"\"http://x\"\")\"\r\n"
         );
         assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
         assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("-1 refund"), "'-1 refund");
+        assert_eq!(csv_field("@admin"), "'@admin");
     }
 
     #[test]

@@ -185,9 +185,97 @@ id: string,
  */
 title: string, text: string, };
 
+export type ReasonCount = { reason: HandoffReason, count: number, };
+
+export type DayCount = { 
+/**
+ * YYYY-MM-DD (local to the report's offset).
+ */
+date: string, count: number, };
+
+export type GroupExample = { conversation_id: number, customer_name: string, question: string, };
+
+export type QuestionGroup = { label: string, size: number, 
+/**
+ * `size` over the period's handoffs, 0..=1.
+ */
+share: number, 
+/**
+ * Ascending.
+ */
+conversation_ids: Array<number>, 
+/**
+ * Up to three, the most typical first.
+ */
+examples: Array<GroupExample>, 
+/**
+ * `share >= flag_share` (and more than one handoff).
+ */
+flagged: boolean, 
+/**
+ * For flagged groups: what to do about it.
+ */
+suggestion: string | null, 
+/**
+ * For flagged groups where agents answered: a draft addition to the bot's system prompt,
+ * built from the answers agents gave in these conversations.
+ */
+prompt_draft: string | null, };
+
+export type ReviewReport = { period_start: string, period_end: string, total_handoffs: number, 
+/**
+ * Most frequent first; reasons that never occurred are left out.
+ */
+by_reason: Array<ReasonCount>, 
+/**
+ * Every day of the period, oldest first (only the days with handoffs for periods over
+ * 400 days).
+ */
+by_day: Array<DayCount>, 
+/**
+ * 24 counts, hour 0 to 23 (local to the report's offset).
+ */
+by_hour: Array<number>, 
+/**
+ * The offset from UTC of days and hours.
+ */
+utc_offset_minutes: number, 
+/**
+ * Median of escalation → first public agent message after it.
+ */
+median_wait_seconds: number | null, 
+/**
+ * Median, over resolved conversations, of first public agent message → last message.
+ */
+median_handle_seconds: number | null, 
+/**
+ * Largest first.
+ */
+groups: Array<QuestionGroup>, };
+
+export type ReviewPrefs = { 
+/**
+ * A group of questions at or above this percentage of the period's handoffs is flagged.
+ */
+flag_percent: number, reminder_enabled: boolean, 
+/**
+ * Day of the reminder, 0 = Monday … 6 = Sunday.
+ */
+reminder_weekday: number, 
+/**
+ * Local time of the reminder, "HH:MM".
+ */
+reminder_time: string, };
+
+export type WaitThresholds = { warn_minutes: number, urgent_minutes: number, };
+
 export type NavigateTarget = { "view": "queue" } | { "view": "conversation", id: number, } | { "view": "review" };
 
 export type DeskEvent = { "kind": "core", event: CoreEvent, } | { "kind": "navigate", target: NavigateTarget, } | { "kind": "session_changed" };
+
+export type ReviewPeriod = { since: string, until: string, utc_offset_minutes: number, };
+
+export type ExportFormat = "markdown" | "csv";
 
 export type AppInfo = { version: string, 
 /**

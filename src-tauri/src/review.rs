@@ -1,0 +1,211 @@
+//! The Review view's commands — the report of a period, its export, its preferences — and the
+//! weekly reminder notification that opens it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use handoff_core::insights::review::{self, ReviewOptions, ReviewReport};
+use handoff_core::notifications;
+use handoff_core::preferences::{ReviewPrefs, WaitThresholds};
+use handoff_core::Engine;
+use tauri::{AppHandle, Manager, Runtime, State};
+use tauri_plugin_opener::OpenerExt;
+
+use crate::session::AppState;
+use crate::types::*;
+
+type Result<T> = std::result::Result<T, CommandError>;
+type App<'a> = State<'a, Arc<AppState>>;
+
+/// How often the reminder checks the clock; it is due for hours, so a minute early or late is fine.
+const REMINDER_CHECK: Duration = Duration::from_secs(15);
+
+fn options(engine: &Engine, period: &ReviewPeriod) -> Result<ReviewOptions> {
+    if period.since > period.until {
+        return Err(CommandError::invalid("the period starts after it ends: pick a start before the end"));
+    }
+    Ok(ReviewOptions {
+        since: period.since,
+        until: period.until,
+        flag_share: engine.review_prefs()?.flag_share(),
+        utc_offset_minutes: period.utc_offset_minutes,
+    })
+}
+
+/// The review of a period from the cache (works offline).
+#[tauri::command]
+pub async fn review_report(state: App<'_>, period: ReviewPeriod) -> Result<ReviewReport> {
+    let engine = state.engine();
+    let options = options(&engine, &period)?;
+    // Clustering a busy month takes a moment; keep it off the async runtime.
+    tauri::async_runtime::spawn_blocking(move || engine.review(&options))
+        .await
+        .map_err(|e| CommandError::internal(format!("the review could not be computed: {e}")))?
+        .map_err(CommandError::from)
+}
+
+/// Writes the report as Markdown or CSV to the Downloads folder; returns the file's path.
+#[tauri::command]
+pub async fn export_review<R: Runtime>(
+    app: AppHandle<R>,
+    state: App<'_>,
+    period: ReviewPeriod,
+    format: ExportFormat,
+) -> Result<String> {
+    let engine = state.engine();
+    let options = options(&engine, &period)?;
+    let folder = export_folder(&app)?;
+    let report = tauri::async_runtime::spawn_blocking(move || engine.review(&options))
+        .await
+        .map_err(|e| CommandError::internal(format!("the review could not be computed: {e}")))??;
+    let (text, extension) = match format {
+        ExportFormat::Markdown => (review::to_markdown(&report), "md"),
+        ExportFormat::Csv => (review::to_csv(&report), "csv"),
+    };
+    let path = write_export(&folder, &export_name(&report), extension, &text)?;
+    tracing::info!(path = %path.display(), "review exported");
+    Ok(path.display().to_string())
+}
+
+/// Shows an exported file in the file manager.
+#[tauri::command]
+pub fn reveal_export<R: Runtime>(app: AppHandle<R>, path: String) -> Result<()> {
+    let path = PathBuf::from(path);
+    // Only files this app exported: the command must not become a way to open anything.
+    let folder = export_folder(&app)?;
+    let is_export = path.parent() == Some(folder.as_path())
+        && path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("handoff-review-"));
+    if !is_export || !path.is_file() {
+        return Err(CommandError::invalid("that file is not an export of the review (or it was moved)"));
+    }
+    app.opener()
+        .reveal_item_in_dir(&path)
+        .map_err(|e| CommandError::internal(format!("the file manager could not be opened: {e}")))
+}
+
+#[tauri::command]
+pub fn review_prefs(state: App<'_>) -> Result<ReviewPrefs> {
+    Ok(state.engine().review_prefs()?)
+}
+
+#[tauri::command]
+pub fn set_review_prefs(state: App<'_>, prefs: ReviewPrefs) -> Result<()> {
+    Ok(state.engine().set_review_prefs(&prefs)?)
+}
+
+#[tauri::command]
+pub fn wait_thresholds(state: App<'_>) -> Result<WaitThresholds> {
+    Ok(state.engine().wait_thresholds()?)
+}
+
+#[tauri::command]
+pub fn set_wait_thresholds(state: App<'_>, thresholds: WaitThresholds) -> Result<()> {
+    Ok(state.engine().set_wait_thresholds(&thresholds)?)
+}
+
+/// The user's Downloads folder (created if missing), else their home folder.
+fn export_folder<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf> {
+    let paths = app.path();
+    let folder = paths
+        .download_dir()
+        .or_else(|_| paths.home_dir().map(|home| home.join("Downloads")))
+        .map_err(|e| CommandError::internal(format!("no Downloads or home folder to export to: {e}")))?;
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| CommandError::internal(format!("cannot create {}: {e}", folder.display())))?;
+    Ok(folder)
+}
+
+/// "handoff-review-2026-11-18-to-2026-11-25".
+fn export_name(report: &ReviewReport) -> String {
+    let offset = chrono::FixedOffset::east_opt(report.utc_offset_minutes * 60)
+        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"));
+    format!(
+        "handoff-review-{}-to-{}",
+        report.period_start.with_timezone(&offset).format("%Y-%m-%d"),
+        report.period_end.with_timezone(&offset).format("%Y-%m-%d")
+    )
+}
+
+/// Writes `text` to `folder/name.extension`, or `name (2).extension`… when that exists —
+/// never over an earlier export. The file appears whole or not at all.
+fn write_export(folder: &Path, name: &str, extension: &str, text: &str) -> Result<PathBuf> {
+    let fail =
+        |e: std::io::Error| CommandError::internal(format!("cannot write the export to {}: {e}", folder.display()));
+    let temp = folder.join(format!(".{name}.{}.part", uuid::Uuid::new_v4()));
+    std::fs::write(&temp, text).map_err(fail)?;
+    for n in 1..1000 {
+        let path = match n {
+            1 => folder.join(format!("{name}.{extension}")),
+            n => folder.join(format!("{name} ({n}).{extension}")),
+        };
+        // A hard link fails when the name is taken, so two exports never race for one name.
+        match std::fs::hard_link(&temp, &path) {
+            Ok(()) => {
+                let _ = std::fs::remove_file(&temp);
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                let _ = std::fs::remove_file(&temp);
+                return Err(fail(e));
+            }
+        }
+    }
+    let _ = std::fs::remove_file(&temp);
+    Err(CommandError::internal(format!(
+        "{} has too many exports named {name}: tidy it up and try again",
+        folder.display()
+    )))
+}
+
+/// Checks the clock every few seconds and shows the weekly reminder when it is due; clicking
+/// it opens the Review view.
+pub fn spawn_reminder(app: AppHandle, state: Arc<AppState>) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let engine = state.engine();
+            let shown = tauri::async_runtime::spawn_blocking(move || reminder_notice(&engine)).await;
+            match shown {
+                Ok(Ok(Some(notice))) => crate::desktop::show_notification(&app, notice),
+                Ok(Ok(None)) => {}
+                Ok(Err(error)) => tracing::warn!(%error, "the review reminder could not be checked"),
+                Err(error) => tracing::warn!(%error, "the review reminder task failed"),
+            }
+            tokio::time::sleep(REMINDER_CHECK).await;
+        }
+    });
+}
+
+fn reminder_notice(engine: &Engine) -> handoff_core::CoreResult<Option<notifications::Notice>> {
+    let now = chrono::Local::now();
+    if !engine.take_review_reminder(&now)? {
+        return Ok(None);
+    }
+    let offset = now.offset().local_minus_utc() / 60;
+    let options = ReviewOptions {
+        flag_share: engine.review_prefs()?.flag_share(),
+        ..ReviewOptions::last(chrono::Duration::days(7), now.to_utc()).at_offset(offset)
+    };
+    Ok(Some(notifications::review_reminder(&engine.review(&options)?)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exports_never_overwrite_each_other() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let first = write_export(dir.path(), "handoff-review-a", "md", "one").expect("first");
+        let second = write_export(dir.path(), "handoff-review-a", "md", "two").expect("second");
+        assert_eq!(first.file_name().unwrap(), "handoff-review-a.md");
+        assert_eq!(second.file_name().unwrap(), "handoff-review-a (2).md");
+        assert_eq!(std::fs::read_to_string(first).unwrap(), "one");
+        assert_eq!(std::fs::read_to_string(second).unwrap(), "two");
+        let leftovers = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".part")));
+        assert_eq!(leftovers.count(), 0);
+    }
+}
