@@ -11,6 +11,7 @@ import type {
   ConversationView,
   HandoffContext,
   DeskEvent,
+  ExportFormat,
   Message,
   NavigateTarget,
   NotificationPrefs,
@@ -20,8 +21,12 @@ import type {
   QueueStats,
   QueueTab,
   ResolveOutcome,
+  ReviewPeriod,
+  ReviewPrefs,
+  ReviewReport,
   SearchHit,
   SyncStatus,
+  WaitThresholds,
 } from "./generated/types";
 
 export type * from "./generated/types";
@@ -65,6 +70,14 @@ export const backend = {
   renderCanned: (conversationId: number, text: string) => call<string>("render_canned", { conversationId, text }),
   awayAfterMinutes: () => call<number>("away_after_minutes"),
   setAwayAfterMinutes: (minutes: number) => call<void>("set_away_after_minutes", { minutes }),
+  reviewReport: (period: ReviewPeriod) => call<ReviewReport>("review_report", { period }),
+  /** Writes the report to the Downloads folder; resolves to the file's path. */
+  exportReview: (period: ReviewPeriod, format: ExportFormat) => call<string>("export_review", { period, format }),
+  revealExport: (path: string) => call<void>("reveal_export", { path }),
+  reviewPrefs: () => call<ReviewPrefs>("review_prefs"),
+  setReviewPrefs: (prefs: ReviewPrefs) => call<void>("set_review_prefs", { prefs }),
+  waitThresholds: () => call<WaitThresholds>("wait_thresholds"),
+  setWaitThresholds: (thresholds: WaitThresholds) => call<void>("set_wait_thresholds", { thresholds }),
   search: (query: string) => call<SearchHit[]>("search", { query }),
   syncStatus: () => call<SyncStatus>("sync_status"),
   queueStats: () => call<QueueStats | null>("queue_stats"),

@@ -13,6 +13,7 @@ import {
   type QueueStats,
   type QueueTab,
   type SyncStatus,
+  type WaitThresholds,
 } from "./backend";
 import { debounce } from "./debounce";
 import { describeError } from "./errors";
@@ -78,6 +79,10 @@ class Desk {
   openId = $state<number | null>(null);
   jump = $state.raw<Jump | null>(null);
   overlay = $state<"search" | "settings" | null>(null);
+  /** The queue and a conversation, or the review of handoffs. */
+  view = $state<"desk" | "review">("desk");
+  /** When waiting timers turn amber and red. */
+  waitThresholds = $state.raw<WaitThresholds>({ warn_minutes: 2, urgent_minutes: 5 });
   presenceBusy = $state(false);
   /** Bumped when the session changes, so the open conversation reloads. */
   sessionEpoch = $state(0);
@@ -113,7 +118,21 @@ class Desk {
       this.refreshStats(),
       this.refreshAgents(),
       this.refreshQueue(),
+      this.refreshWaitThresholds(),
     ]);
+  }
+
+  async refreshWaitThresholds(): Promise<void> {
+    try {
+      this.waitThresholds = await backend.waitThresholds();
+    } catch {
+      // The defaults stay; only the colour of the timers depends on it.
+    }
+  }
+
+  async saveWaitThresholds(thresholds: WaitThresholds): Promise<void> {
+    await backend.setWaitThresholds(thresholds);
+    this.waitThresholds = thresholds;
   }
 
   async refreshInfo(): Promise<void> {
@@ -254,6 +273,7 @@ class Desk {
   // --- the open conversation -----------------------------------------------------------
 
   open(id: number, seq?: number | null, reveal = false): void {
+    this.view = "desk";
     this.revealPending = reveal ? id : null;
     this.openId = id;
     this.jump = seq === null || seq === undefined ? null : { seq, nonce: ++jumpNonce };
@@ -315,13 +335,12 @@ class Desk {
         this.open(target.id, null, true);
         break;
       case "queue":
+        this.view = "desk";
         this.close();
         this.setTab("waiting");
         break;
       case "review":
-        // Not a separate screen yet: resolved and handed-back conversations live in Recent.
-        this.close();
-        this.setTab("recent");
+        this.view = "review";
         break;
     }
   }

@@ -80,11 +80,14 @@ export function formatWait(seconds: number): string {
   return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h`;
 }
 
-/** How late a wait is: calm below 2 minutes, amber up to 5, red beyond. */
+/** How late a wait is against the team's thresholds (by default amber from 2 minutes, red from 5). */
 export type WaitLevel = "calm" | "warn" | "late";
-export function waitLevel(seconds: number): WaitLevel {
-  if (seconds >= 300) return "late";
-  if (seconds >= 120) return "warn";
+export function waitLevel(
+  seconds: number,
+  thresholds: { warn_minutes: number; urgent_minutes: number } = { warn_minutes: 2, urgent_minutes: 5 },
+): WaitLevel {
+  if (seconds >= thresholds.urgent_minutes * 60) return "late";
+  if (seconds >= thresholds.warn_minutes * 60) return "warn";
   return "calm";
 }
 

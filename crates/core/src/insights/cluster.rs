@@ -279,6 +279,26 @@ const STOP_WORDS: &[&str] = &[
     "evening",
     "sorry",
     "quick",
+    // durations and retries: "for 12 days", "5 times" say how long or how often, not what about
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "hour",
+    "hours",
+    "minute",
+    "minutes",
+    "time",
+    "times",
+    "ago",
+    "yesterday",
+    "tomorrow",
+    "supposed",
+    "take",
+    "takes",
+    "took",
+    "keep",
+    "keeps",
 ];
 
 /// Words that mean the same for our purpose, by raw word or by stem.

@@ -271,7 +271,13 @@ pub fn build_report(
             }
         }
         let example = question(messages, at);
-        documents.push(Document { id: conversation.id, text: example.clone() });
+        // The bot's topic, when it sent one, names what was asked in the team's own words:
+        // the strongest hint for grouping paraphrases of one question.
+        let text = match handoff.topic.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(topic) => format!("{example}\n{topic}"),
+            None => example.clone(),
+        };
+        documents.push(Document { id: conversation.id, text });
         examples.insert(conversation.id, (conversation.customer.name.clone(), example));
     }
 
