@@ -385,6 +385,114 @@ fn with_no_service_configured_the_demo_workspace_opens() {
     driver.wait_until("a live demo queue", WAIT, |d| d.find_all("[data-testid=queue-row]").len() >= 10);
 }
 
+/// Sets a form control's value as typing or choosing would, so the UI's bindings see it.
+fn set_value(driver: &Driver, css: &str, value: &str) {
+    let script = format!(
+        "const e = document.querySelector({}); e.value = {}; \
+         e.dispatchEvent(new Event('input', {{bubbles: true}})); e.dispatchEvent(new Event('change', {{bubbles: true}}));",
+        serde_json::to_string(css).unwrap(),
+        serde_json::to_string(value).unwrap()
+    );
+    driver.script(&script);
+}
+
+#[test]
+fn the_review_of_the_demo_workspace_and_its_weekly_reminder() {
+    if !enabled() {
+        return;
+    }
+    let _display = exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let driver = Driver::launch(APP, &app_env(dir.path(), None));
+    driver.wait_until("a live demo queue", WAIT, |d| d.find_all("[data-testid=queue-row]").len() >= 10);
+    // The backlog summary of the first sync; the reminder below must be told apart from it.
+    let _ = dunst_history_after_closing();
+
+    // The weekly reminder, set in Settings for the next minute (local time, as the app reads it).
+    let at = chrono::Local::now() + chrono::Duration::seconds(65);
+    let reminder_time = at.format("%H:%M").to_string();
+    let weekday = chrono::Datelike::weekday(&at).num_days_from_monday().to_string();
+    driver.click(&driver.wait_for("[data-testid=settings-button]", WAIT));
+    driver.wait_for("[data-testid=reminder-time]", WAIT);
+    set_value(&driver, "[data-testid=reminder-weekday]", &weekday);
+    set_value(&driver, "[data-testid=reminder-time]", &reminder_time);
+    driver.click(&driver.wait_for("[data-testid=review-settings-save]", WAIT));
+    driver.wait_until("the reminder saved", WAIT, |d| {
+        d.script("return document.querySelector('[aria-labelledby=settings-review] .inline-ok')?.textContent ?? ''")
+            .as_str()
+            .is_some_and(|t| t.contains(&reminder_time))
+    });
+    driver.script("document.querySelector('[data-testid=settings] [aria-label=Close]')?.click()");
+    driver.wait_until("settings closed", WAIT, |d| d.find("[data-testid=settings]").is_none());
+
+    // The Review view over the demo's week: totals, charts, and the flagged repeated question.
+    driver.click(&driver.wait_for("[data-testid=review-button]", WAIT));
+    let total = driver.wait_for("[data-testid=review-total] strong", WAIT);
+    let handoffs: usize = driver.text(&total).trim().parse().expect("a number of handoffs");
+    assert!(handoffs >= 30, "the demo has a week of handoffs: {handoffs}");
+    assert_eq!(driver.find_all("[data-testid=review-by-hour] li").len(), 24);
+    assert_eq!(driver.find_all("[data-testid=review-by-day] li").len(), 8);
+    assert!(driver.find_all("[data-testid=review-reasons] li").len() >= 4);
+    let flagged = driver.wait_for("[data-testid=review-group][data-flagged=true]", WAIT);
+    let card = driver.text(&flagged);
+    assert!(card.to_lowercase().contains("annual"), "the demo's top question is annual billing: {card}");
+    assert!(card.contains("Update the bot:"), "{card}");
+    let draft = driver.text(&driver.wait_for("[data-testid=prompt-draft]", WAIT));
+    assert!(draft.starts_with("When customers ask about") && draft.contains("2 months free"), "{draft}");
+    std::thread::sleep(Duration::from_millis(500));
+    screen_shot("review.png");
+    driver.script("document.querySelector('[data-testid=review-group][data-flagged=true]').scrollIntoView({block: 'end'})");
+    std::thread::sleep(Duration::from_millis(300));
+    screen_shot("review-questions.png");
+
+    // Export: a Markdown file in the Downloads folder.
+    driver.click(&driver.wait_for("[data-testid=export-markdown]", WAIT));
+    let done = driver.wait_for("[data-testid=export-done]", WAIT);
+    assert!(driver.text(&done).contains("handoff-review-"), "{}", driver.text(&done));
+    let downloads = dir.path().join("Downloads");
+    let exported: Vec<PathBuf> = std::fs::read_dir(&downloads)
+        .expect("the Downloads folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    assert_eq!(exported.len(), 1, "{exported:?}");
+    let markdown = std::fs::read_to_string(&exported[0]).unwrap();
+    assert!(
+        markdown.starts_with("# Handoff review ") && markdown.contains("## What the bot should learn"),
+        "{markdown}"
+    );
+
+    // An example opens its conversation.
+    let example = driver.wait_for("[data-testid=review-group][data-flagged=true] .example", WAIT);
+    driver.click(&example);
+    driver.wait_for("[data-testid=conversation]", WAIT);
+    assert!(driver.find("[data-testid=review]").is_none(), "back at the desk");
+
+    // The reminder arrives at its minute; clicking it opens the review.
+    let deadline = Instant::now() + Duration::from_secs(150);
+    while displayed_notifications() == 0 {
+        assert!(Instant::now() < deadline, "no reminder was displayed by {reminder_time}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let status = Command::new("dunstctl").args(["action", "0"]).status().expect("dunstctl action");
+    assert!(status.success());
+    driver.wait_for("[data-testid=review]", WAIT);
+    let _ = Command::new("dunstctl").arg("close-all").status();
+    let mut history = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !history.iter().any(|(summary, _): &(String, String)| summary == "Your weekly handoff review")
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(100));
+        history = dunst_history();
+    }
+    let (_, body) = history
+        .iter()
+        .find(|(summary, _)| summary == "Your weekly handoff review")
+        .unwrap_or_else(|| panic!("the reminder: {history:?}"));
+    assert!(body.contains("handoffs in the last 7 days") && body.contains("coming back"), "{body}");
+}
+
 #[test]
 fn dark_theme_screenshot() {
     if !enabled() || screenshots().is_none() {
