@@ -441,7 +441,9 @@ fn the_review_of_the_demo_workspace_and_its_weekly_reminder() {
     assert!(draft.starts_with("When customers ask about") && draft.contains("2 months free"), "{draft}");
     std::thread::sleep(Duration::from_millis(500));
     screen_shot("review.png");
-    driver.script("document.querySelector('[data-testid=review-group][data-flagged=true]').scrollIntoView({block: 'end'})");
+    driver.script(
+        "document.querySelector('[data-testid=review-group][data-flagged=true]').scrollIntoView({block: 'end'})",
+    );
     std::thread::sleep(Duration::from_millis(300));
     screen_shot("review-questions.png");
 
