@@ -323,6 +323,26 @@ const SYNONYMS: &[(&str, &str)] = &[
     ("cancelation", "cancel"),
 ];
 
+/// How a synonym group's word reads in a label.
+fn display_word(stem: &str) -> Option<&'static str> {
+    match stem {
+        "annual" => Some("annual"),
+        "login" => Some("login"),
+        "bill" => Some("billing"),
+        "refund" => Some("refund"),
+        "cancel" => Some("cancel"),
+        _ => None,
+    }
+}
+
+/// Whether two label words are forms of one word: one starts with the other, or they share
+/// their first five letters ("delete" / "deletion").
+fn same_word(a: &str, b: &str) -> bool {
+    let (a, b) = (a.to_lowercase(), b.to_lowercase());
+    let shared = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    a.starts_with(&b) || b.starts_with(&a) || shared >= 5
+}
+
 fn stop_words() -> &'static std::collections::HashSet<&'static str> {
     static SET: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| STOP_WORDS.iter().copied().collect())
@@ -759,7 +779,11 @@ fn describe(members: &[usize], documents: &[Document], vectors: &Vectors) -> Clu
             }
         }
         spellings.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.len().cmp(&b.0.len())).then(a.0.cmp(b.0)));
-        let surface = spellings.first().map_or_else(|| stem.clone(), |(s, _)| s.to_string());
+        // Words gathered by a synonym ("yearly", "anual", "year") show as the word they mean.
+        let surface = display_word(stem)
+            .map(str::to_string)
+            .or_else(|| spellings.first().map(|(s, _)| s.to_string()))
+            .unwrap_or_else(|| stem.clone());
         (surface, if seen == 0 { 0.0 } else { position / seen as f64 })
     };
     let top_terms: Vec<String> = ranked.iter().take(5).map(|&(t, _)| surface_and_position(t).0).collect();
@@ -777,9 +801,15 @@ fn describe(members: &[usize], documents: &[Document], vectors: &Vectors) -> Clu
                 (surface, position, rank)
             })
             .collect();
-        words.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.2.cmp(&b.2)));
-        words.dedup_by(|a, b| a.0 == b.0);
-        words.into_iter().map(|(w, _, _)| w).collect::<Vec<_>>().join(" ")
+        // Two forms of one word ("delete", "deletion") say it once, in the stronger form.
+        let mut kept: Vec<(String, f64, usize)> = Vec::new();
+        for word in words {
+            if !kept.iter().any(|k| same_word(&k.0, &word.0)) {
+                kept.push(word);
+            }
+        }
+        kept.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.2.cmp(&b.2)));
+        kept.into_iter().map(|(w, _, _)| w).collect::<Vec<_>>().join(" ")
     };
     Cluster { label, members: ids, representative: documents[representative.0].id, top_terms }
 }
@@ -922,6 +952,19 @@ mod tests {
         assert_eq!(clusters.len(), 1);
         assert_eq!(clusters[0].label, "charged twice");
         assert_eq!(clusters[0].top_terms[..2], ["charged", "twice"]);
+        let deletion = cluster(&docs(&[
+            "please delete my account",
+            "account deletion request",
+            "delete the account and my data",
+            "I want account deletion now",
+        ]));
+        assert_eq!(deletion.len(), 1);
+        assert!(
+            !deletion[0].label.contains("delet") || deletion[0].label.matches("delet").count() == 1,
+            "{deletion:?}"
+        );
+        let yearly = cluster(&docs(&["can I pay yearly", "yearly payment option", "pay annually possible?"]));
+        assert!(yearly[0].label.contains("annual") && !yearly[0].label.contains("yearly"), "{yearly:?}");
         let single = cluster(&docs(&["  A single   question about something rather long that goes on and on and on"]));
         assert_eq!(single[0].label, "A single question about something rather long that goes on…");
         assert!(cluster(&[]).is_empty());

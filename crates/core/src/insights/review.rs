@@ -189,6 +189,32 @@ fn salutation() -> &'static Regex {
     })
 }
 
+/// "yes — ", "Sure! ", "Happy to help. " at the start of an answer: the conversation's
+/// rhythm, not what the bot should say.
+fn interjection() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"(?i)^\s*(?:(?:yes|yeah|sure|of course|absolutely|certainly|no problem|happy to help|great question|good news|thanks for (?:waiting|your patience))\b\s*[,.!—–:-]*\s*)+",
+        )
+        .expect("interjection pattern")
+    })
+}
+
+/// An agent's answer as a line of the prompt draft: no greeting, no "yes —", a capital first.
+fn draft_line(answer: &str) -> String {
+    let without_greeting = salutation().replace(answer.trim(), "");
+    let core = interjection().replace(without_greeting.trim(), "");
+    let core = core.trim();
+    // When nothing but the interjection was said, keep what was said.
+    let text = if core.is_empty() { without_greeting.trim() } else { core };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 fn answer_key(text: &str) -> String {
     text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
@@ -198,8 +224,8 @@ fn prompt_draft(label: &str, answers: &[&str]) -> Option<String> {
     let mut distinct: Vec<String> = Vec::new();
     let mut keys: Vec<String> = Vec::new();
     for answer in answers {
-        let stripped = salutation().replace(answer.trim(), "");
-        let stripped = stripped.trim();
+        let stripped = draft_line(answer);
+        let stripped = stripped.as_str();
         let key = answer_key(stripped);
         if key.is_empty() || keys.contains(&key) {
             continue;
@@ -654,6 +680,22 @@ mod tests {
         assert!((report.groups.iter().map(|g| g.share).sum::<f64>() - 1.0).abs() < 1e-9);
         // Deterministic.
         assert_eq!(build_report(&conversations, &messages, &options()), report);
+    }
+
+    #[test]
+    fn draft_lines_drop_greetings_and_interjections() {
+        assert_eq!(
+            draft_line("Hi Sam, yes — annual billing gives you 2 months free."),
+            "Annual billing gives you 2 months free."
+        );
+        assert_eq!(draft_line("happy to help! Annual billing is 2 months free."), "Annual billing is 2 months free.");
+        assert_eq!(draft_line("Sure, of course: we ship on Mondays."), "We ship on Mondays.");
+        assert_eq!(
+            draft_line("Yesterday's order shipped."),
+            "Yesterday's order shipped.",
+            "a word, not an interjection"
+        );
+        assert_eq!(draft_line("Yes!"), "Yes!");
     }
 
     #[test]
