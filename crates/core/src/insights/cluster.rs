@@ -791,7 +791,7 @@ fn describe(members: &[usize], documents: &[Document], vectors: &Vectors) -> Clu
         clip(&documents[members[0]].text, LABEL_CHARS)
     } else {
         let strongest = ranked.first().map_or(0.0, |(_, w)| *w);
-        let mut words: Vec<(String, f64, usize)> = ranked
+        let words: Vec<(String, f64, usize)> = ranked
             .iter()
             .take(3)
             .enumerate()
