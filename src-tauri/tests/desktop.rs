@@ -422,6 +422,16 @@ fn the_review_of_the_demo_workspace_and_its_weekly_reminder() {
             .as_str()
             .is_some_and(|t| t.contains(&reminder_time))
     });
+    // Waiting timers: the demo has customers waiting past the default 5 minutes (red); with
+    // thresholds of an hour and two, every timer is calm.
+    let late = |d: &Driver| d.find_all("[data-testid=queue-row] .wait-timer[data-level=late]").len();
+    assert!(late(&driver) > 0, "some demo customers wait past 5 minutes");
+    set_value(&driver, "[data-testid=wait-warn]", "60");
+    set_value(&driver, "[data-testid=wait-urgent]", "120");
+    driver.click(&driver.wait_for("[data-testid=wait-save]", WAIT));
+    driver.wait_until("calm timers", WAIT, |d| {
+        late(d) == 0 && d.find_all("[data-testid=queue-row] .wait-timer[data-level=warn]").is_empty()
+    });
     driver.script("document.querySelector('[data-testid=settings] [aria-label=Close]')?.click()");
     driver.wait_until("settings closed", WAIT, |d| d.find("[data-testid=settings]").is_none());
 
