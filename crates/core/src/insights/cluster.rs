@@ -791,12 +791,27 @@ fn describe(members: &[usize], documents: &[Document], vectors: &Vectors) -> Clu
         clip(&documents[members[0]].text, LABEL_CHARS)
     } else {
         let strongest = ranked.first().map_or(0.0, |(_, w)| *w);
-        let words: Vec<(String, f64, usize)> = ranked
+        // In how many of the group's questions a term occurs: a label names what they share, so
+        // a rarer word ("monthly" in "yearly instead of monthly") gives way to common ones.
+        let share_of_members = |term: u32| -> f64 {
+            let stem = &vectors.terms[term as usize];
+            let with = members.iter().filter(|&&m| vectors.tokens[m].iter().any(|t| &t.stem == stem)).count();
+            with as f64 / members.len() as f64
+        };
+        let candidates: Vec<(usize, u32, f64)> = ranked
             .iter()
-            .take(3)
+            .take(5)
             .enumerate()
             .filter(|(_, (_, w))| *w >= 0.4 * strongest)
-            .map(|(rank, &(t, _))| {
+            .map(|(rank, &(t, _))| (rank, t, share_of_members(t)))
+            .collect();
+        let widest = candidates.iter().map(|c| c.2).fold(0.0, f64::max);
+        let words: Vec<(String, f64, usize)> = candidates
+            .into_iter()
+            .filter(|(_, _, share)| *share >= 0.6 * widest)
+            .take(3)
+            .map(|(rank, t, _)| (rank, t))
+            .map(|(rank, t)| {
                 let (surface, position) = surface_and_position(t);
                 (surface, position, rank)
             })

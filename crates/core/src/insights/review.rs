@@ -26,6 +26,8 @@ const EXAMPLES: usize = 3;
 const DRAFT_ANSWERS: usize = 3;
 /// Characters of one quoted answer.
 const ANSWER_CHARS: usize = 280;
+/// Characters of a group's label when it is one question.
+const LABEL_CHARS: usize = 60;
 /// Characters of an example question.
 const QUESTION_CHARS: usize = 160;
 
@@ -376,8 +378,13 @@ pub fn build_report(
             } else {
                 (None, None)
             };
+            // One question is its own best label (the cluster's would carry the bot's topic).
+            let label = match group_examples.first() {
+                Some(example) if size == 1 => clip(&example.question, LABEL_CHARS),
+                _ => group.label,
+            };
             QuestionGroup {
-                label: group.label,
+                label,
                 size,
                 share,
                 conversation_ids: group.members,
