@@ -25,11 +25,13 @@ fn options(engine: &Engine, period: &ReviewPeriod) -> Result<ReviewOptions> {
     if period.since > period.until {
         return Err(CommandError::invalid("the period starts after it ends: pick a start before the end"));
     }
+    // The shell runs on the viewer's computer: its local zone is theirs, daylight saving included.
     Ok(ReviewOptions {
         since: period.since,
         until: period.until,
         flag_share: engine.review_prefs()?.flag_share(),
-        utc_offset_minutes: period.utc_offset_minutes,
+        utc_offset_minutes: 0,
+        local_time: true,
     })
 }
 
@@ -182,10 +184,9 @@ fn reminder_notice(engine: &Engine) -> handoff_core::CoreResult<Option<notificat
     if !engine.take_review_reminder(&now)? {
         return Ok(None);
     }
-    let offset = now.offset().local_minus_utc() / 60;
     let options = ReviewOptions {
         flag_share: engine.review_prefs()?.flag_share(),
-        ..ReviewOptions::last(chrono::Duration::days(7), now.to_utc()).at_offset(offset)
+        ..ReviewOptions::last(chrono::Duration::days(7), now.to_utc()).in_local_time()
     };
     Ok(Some(notifications::review_reminder(&engine.review(&options)?)))
 }

@@ -30,12 +30,11 @@ pub enum DeskEvent {
     SessionChanged,
 }
 
-/// The period the Review view shows, and the viewer's offset from UTC for days and hours.
+/// The period the Review view shows (days and hours are in the computer's local time).
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 pub struct ReviewPeriod {
     pub since: chrono::DateTime<chrono::Utc>,
     pub until: chrono::DateTime<chrono::Utc>,
-    pub utc_offset_minutes: i32,
 }
 
 /// What an export of the review is written as.

@@ -42,13 +42,14 @@ fn the_review_is_computed_exported_and_reminded_of() {
         .unwrap();
     let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
 
-    // The last 7 days of the demo workspace, in a time zone two hours east of UTC.
+    // The last 7 days of the demo workspace, days and hours in this computer's local time.
     let now = chrono::Utc::now();
-    let week = json!({"since": now - chrono::Duration::days(7), "until": now, "utc_offset_minutes": 120});
+    let week = json!({"since": now - chrono::Duration::days(7), "until": now});
+    let local_offset = chrono::Local::now().offset().local_minus_utc() / 60;
     let report = invoke(&webview, "review_report", json!({"period": week})).unwrap();
     let total = report["total_handoffs"].as_u64().unwrap();
     assert!(total >= 20, "the demo has a week of handoffs: {report}");
-    assert_eq!(report["utc_offset_minutes"], 120);
+    assert_eq!(report["utc_offset_minutes"], local_offset);
     assert_eq!(report["by_hour"].as_array().unwrap().len(), 24);
     assert_eq!(report["by_day"].as_array().unwrap().len(), 8, "7 days back and today");
     let groups = report["groups"].as_array().unwrap();
@@ -77,7 +78,7 @@ fn the_review_is_computed_exported_and_reminded_of() {
     let refused = invoke(&webview, "set_review_prefs", json!({"prefs": bad})).unwrap_err();
     assert_eq!(refused["kind"], "invalid");
     assert!(refused["message"].as_str().unwrap().contains("HH:MM"), "{refused}");
-    let backwards = json!({"since": now, "until": now - chrono::Duration::days(1), "utc_offset_minutes": 0});
+    let backwards = json!({"since": now, "until": now - chrono::Duration::days(1)});
     assert_eq!(invoke(&webview, "review_report", json!({"period": backwards})).unwrap_err()["kind"], "invalid");
 
     // Exports land in the Downloads folder, never over an earlier one.
@@ -87,7 +88,7 @@ fn the_review_is_computed_exported_and_reminded_of() {
     assert!(name.starts_with("handoff-review-") && name.ends_with(".md"), "{name}");
     let text = std::fs::read_to_string(&markdown).unwrap();
     assert!(text.starts_with("# Handoff review "), "{text}");
-    assert!(text.contains("(UTC+02:00)") && text.contains("## Question groups"), "{text}");
+    assert!(text.contains("## By hour (UTC") && text.contains("## Question groups"), "{text}");
     let again = export(&webview, &week, "markdown");
     assert_ne!(again, markdown);
     assert!(again.to_string_lossy().ends_with(" (2).md"), "{}", again.display());

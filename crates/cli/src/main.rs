@@ -280,10 +280,9 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Review { since, json, markdown: _, csv } => {
             // Days and hours in local time; the flag share the team chose in the app.
-            let local_offset = chrono::Local::now().offset().local_minus_utc() / 60;
             let options = ReviewOptions {
                 flag_share: engine.review_prefs()?.flag_share(),
-                ..ReviewOptions::last(since, chrono::Utc::now()).at_offset(local_offset)
+                ..ReviewOptions::last(since, chrono::Utc::now()).in_local_time()
             };
             let report = engine.review(&options)?;
             if json {

@@ -188,6 +188,7 @@ fn the_review_flags_exactly_the_annual_billing_group() {
         until: at(1800 * (rows.len() as i64 + 1)),
         flag_share: DEFAULT_FLAG_SHARE,
         utc_offset_minutes: 0,
+        local_time: false,
     };
     let report = build_report(&conversations, &messages, &options);
     assert_eq!(report.total_handoffs, rows.len());

@@ -1,19 +1,14 @@
 // The Review view's periods: presets ("last 7 days") and custom date ranges, turned into the
-// instants and the local UTC offset the shell reports on.
+// instants the shell reports on (it counts days and hours in the computer's local time).
 import type { ReviewPeriod } from "./backend";
 
 export type PeriodPreset = 7 | 30 | 90;
 export const PERIOD_PRESETS: PeriodPreset[] = [7, 30, 90];
 
-/** The viewer's offset from UTC in minutes (east positive), for days and hours. */
-export function localOffsetMinutes(at = new Date()): number {
-  return -at.getTimezoneOffset();
-}
-
 /** The last `days` days up to `now`. */
 export function presetPeriod(days: number, now = new Date()): ReviewPeriod {
   const since = new Date(now.getTime() - days * 86_400_000);
-  return { since: since.toISOString(), until: now.toISOString(), utc_offset_minutes: localOffsetMinutes(now) };
+  return { since: since.toISOString(), until: now.toISOString() };
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -38,11 +33,7 @@ export function customPeriod(from: string, to: string, now = new Date()): Review
   if (start > end) return "The period starts after it ends: pick a start date before the end date.";
   const until = new Date(end);
   until.setHours(23, 59, 59, 999);
-  return {
-    since: start.toISOString(),
-    until: (until > now ? now : until).toISOString(),
-    utc_offset_minutes: localOffsetMinutes(now),
-  };
+  return { since: start.toISOString(), until: (until > now ? now : until).toISOString() };
 }
 
 /** "23%". */

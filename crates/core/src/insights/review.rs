@@ -4,7 +4,8 @@
 //! bot should learn to answer, with a draft for its system prompt taken from what agents
 //! actually answered.
 //!
-//! Days and hours are in the time zone of `ReviewOptions::utc_offset_minutes` (the viewer's).
+//! Days and hours are in this computer's local time (daylight saving included), or at a fixed
+//! offset from UTC (`ReviewOptions`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -41,20 +42,53 @@ pub struct ReviewOptions {
     pub until: DateTime<Utc>,
     /// Groups with at least this share of the handoffs are flagged (0.20 = 20%).
     pub flag_share: f64,
-    /// Days and hours are counted at this offset from UTC (the viewer's local time).
+    /// Days and hours are counted at this offset from UTC…
     #[serde(default)]
     pub utc_offset_minutes: i32,
+    /// …or, when set, in this computer's local time zone, daylight saving included (the offset
+    /// is then ignored).
+    #[serde(default)]
+    pub local_time: bool,
 }
 
 impl ReviewOptions {
     /// The last `period` up to `now`, flagged at the default share, days and hours in UTC.
     pub fn last(period: Duration, now: DateTime<Utc>) -> Self {
-        Self { since: now - period, until: now, flag_share: DEFAULT_FLAG_SHARE, utc_offset_minutes: 0 }
+        Self {
+            since: now - period,
+            until: now,
+            flag_share: DEFAULT_FLAG_SHARE,
+            utc_offset_minutes: 0,
+            local_time: false,
+        }
     }
 
-    /// The same, with days and hours in local time.
+    /// The same, with days and hours at a fixed offset from UTC.
     pub fn at_offset(self, utc_offset_minutes: i32) -> Self {
-        Self { utc_offset_minutes, ..self }
+        Self { utc_offset_minutes, local_time: false, ..self }
+    }
+
+    /// The same, with days and hours in this computer's local time.
+    pub fn in_local_time(self) -> Self {
+        Self { local_time: true, ..self }
+    }
+
+    /// The wall-clock time of an instant in the report's zone.
+    fn wall_clock(&self, instant: DateTime<Utc>) -> chrono::NaiveDateTime {
+        if self.local_time {
+            instant.with_timezone(&chrono::Local).naive_local()
+        } else {
+            instant.with_timezone(&fixed_offset(self.utc_offset_minutes)).naive_local()
+        }
+    }
+
+    /// The offset from UTC at the end of the period (what the report names).
+    fn offset_at_end(&self) -> i32 {
+        if self.local_time {
+            self.until.with_timezone(&chrono::Local).offset().local_minus_utc() / 60
+        } else {
+            self.utc_offset_minutes
+        }
     }
 }
 
@@ -273,7 +307,6 @@ pub fn build_report(
         .collect();
     in_period.sort_by_key(|(c, _, _)| c.id);
     let total = in_period.len();
-    let zone = fixed_offset(options.utc_offset_minutes);
 
     let mut reasons: HashMap<HandoffReason, usize> = HashMap::new();
     let mut days: BTreeMap<chrono::NaiveDate, usize> = BTreeMap::new();
@@ -284,9 +317,9 @@ pub fn build_report(
     let mut examples: HashMap<i64, (String, String)> = HashMap::new();
     for &(conversation, handoff, messages) in &in_period {
         let at = handoff.escalated_at;
-        let local = at.with_timezone(&zone);
+        let local = options.wall_clock(at);
         *reasons.entry(handoff.reason).or_default() += 1;
-        *days.entry(local.date_naive()).or_default() += 1;
+        *days.entry(local.date()).or_default() += 1;
         by_hour[local.hour() as usize] += 1;
         let first_answer =
             messages.iter().find(|m| m.role == Role::Agent && !m.private && m.created_at >= at).map(|m| m.created_at);
@@ -315,8 +348,7 @@ pub fn build_report(
         .collect();
     by_reason.sort_by_key(|r| std::cmp::Reverse(r.count));
 
-    let (first_day, last_day) =
-        (options.since.with_timezone(&zone).date_naive(), options.until.with_timezone(&zone).date_naive());
+    let (first_day, last_day) = (options.wall_clock(options.since).date(), options.wall_clock(options.until).date());
     let by_day = if first_day <= last_day && (last_day - first_day).num_days() <= 400 {
         first_day
             .iter_days()
@@ -403,7 +435,7 @@ pub fn build_report(
         by_reason,
         by_day,
         by_hour,
-        utc_offset_minutes: options.utc_offset_minutes,
+        utc_offset_minutes: options.offset_at_end(),
         median_wait_seconds: median(waits),
         median_handle_seconds: median(handles),
         groups,
@@ -639,7 +671,13 @@ mod tests {
     }
 
     fn options() -> ReviewOptions {
-        ReviewOptions { since: at(0), until: at(60 * 24), flag_share: DEFAULT_FLAG_SHARE, utc_offset_minutes: 0 }
+        ReviewOptions {
+            since: at(0),
+            until: at(60 * 24),
+            flag_share: DEFAULT_FLAG_SHARE,
+            utc_offset_minutes: 0,
+            local_time: false,
+        }
     }
 
     #[test]
@@ -719,12 +757,24 @@ mod tests {
         assert!(md.contains("## By hour (UTC-10:00)"), "{md}");
         assert_eq!(zone_label(90), "UTC+01:30");
         assert_eq!(fixed_offset(100_000), Utc.fix(), "nonsense offsets count as UTC");
+        // Local time: each instant at the offset the computer's zone has at that instant.
+        let local = build_report(&conversations, &messages, &options.in_local_time());
+        let expected_hour = |instant: DateTime<Utc>| instant.with_timezone(&chrono::Local).hour() as usize;
+        let first = conversations[0].handoff.as_ref().unwrap().escalated_at;
+        assert!(local.by_hour[expected_hour(first)] >= 1);
+        assert_eq!(local.utc_offset_minutes, at(60 * 24).with_timezone(&chrono::Local).offset().local_minus_utc() / 60);
     }
 
     #[test]
     fn an_empty_period_gives_an_empty_report() {
         let (conversations, messages) = sample();
-        let options = ReviewOptions { since: at(-600), until: at(-300), flag_share: 0.2, utc_offset_minutes: 0 };
+        let options = ReviewOptions {
+            since: at(-600),
+            until: at(-300),
+            flag_share: 0.2,
+            utc_offset_minutes: 0,
+            local_time: false,
+        };
         let report = build_report(&conversations, &messages, &options);
         assert_eq!(report.total_handoffs, 0);
         assert!(report.groups.is_empty());

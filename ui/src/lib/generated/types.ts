@@ -273,7 +273,7 @@ export type NavigateTarget = { "view": "queue" } | { "view": "conversation", id:
 
 export type DeskEvent = { "kind": "core", event: CoreEvent, } | { "kind": "navigate", target: NavigateTarget, } | { "kind": "session_changed" };
 
-export type ReviewPeriod = { since: string, until: string, utc_offset_minutes: number, };
+export type ReviewPeriod = { since: string, until: string, };
 
 export type ExportFormat = "markdown" | "csv";
 
