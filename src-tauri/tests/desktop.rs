@@ -383,6 +383,30 @@ fn with_no_service_configured_the_demo_workspace_opens() {
     assert!(driver.text(&banner).to_lowercase().contains("demo"));
     driver.wait_until("online", WAIT, |d| connection_state(d) == "online");
     driver.wait_until("a live demo queue", WAIT, |d| d.find_all("[data-testid=queue-row]").len() >= 10);
+
+    // A second launch with a deep link hands it to this instance and exits; the running window
+    // opens that conversation.
+    let rows = driver.find_all("[data-testid=queue-row]");
+    let id = driver.attribute(&rows[3], "data-id").expect("rows carry their conversation id");
+    let mut second = Command::new(APP);
+    second.arg(format!("handoff://conversation/{id}"));
+    for (key, value) in app_env(dir.path(), None) {
+        second.env(key, value);
+    }
+    let mut child = second.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the second instance did not exit: single instance is not working");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "the second instance exits cleanly: {status}");
+    driver.wait_for(&format!("[data-testid=conversation][data-id='{id}']"), WAIT);
 }
 
 /// Sets a form control's value as typing or choosing would, so the UI's bindings see it.
