@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use handoff_core::insights::review::{self, ReviewOptions, ReviewReport};
-use handoff_core::notifications;
+use handoff_core::insights::review::{self, ReviewReport};
 use handoff_core::preferences::{ReviewPrefs, WaitThresholds};
 use handoff_core::Engine;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -21,30 +20,18 @@ type App<'a> = State<'a, Arc<AppState>>;
 /// How often the reminder checks the clock; it is due for hours, so a minute early or late is fine.
 const REMINDER_CHECK: Duration = Duration::from_secs(15);
 
-fn options(engine: &Engine, period: &ReviewPeriod) -> Result<ReviewOptions> {
-    if period.since > period.until {
-        return Err(CommandError::invalid("the period starts after it ends: pick a start before the end"));
-    }
-    // The shell runs on the viewer's computer: its local zone is theirs, daylight saving included.
-    Ok(ReviewOptions {
-        since: period.since,
-        until: period.until,
-        flag_share: engine.review_prefs()?.flag_share(),
-        utc_offset_minutes: 0,
-        local_time: true,
-    })
+/// The period's report; computing a busy month takes a moment, so it runs off the async runtime.
+async fn report(engine: Arc<Engine>, period: ReviewPeriod) -> Result<ReviewReport> {
+    tauri::async_runtime::spawn_blocking(move || engine.review_between(period.since, period.until))
+        .await
+        .map_err(|e| CommandError::internal(format!("the review could not be computed: {e}")))?
+        .map_err(CommandError::from)
 }
 
 /// The review of a period from the cache (works offline).
 #[tauri::command]
 pub async fn review_report(state: App<'_>, period: ReviewPeriod) -> Result<ReviewReport> {
-    let engine = state.engine();
-    let options = options(&engine, &period)?;
-    // Clustering a busy month takes a moment; keep it off the async runtime.
-    tauri::async_runtime::spawn_blocking(move || engine.review(&options))
-        .await
-        .map_err(|e| CommandError::internal(format!("the review could not be computed: {e}")))?
-        .map_err(CommandError::from)
+    report(state.engine(), period).await
 }
 
 /// Writes the report as Markdown or CSV to the Downloads folder; returns the file's path.
@@ -55,17 +42,13 @@ pub async fn export_review<R: Runtime>(
     period: ReviewPeriod,
     format: ExportFormat,
 ) -> Result<String> {
-    let engine = state.engine();
-    let options = options(&engine, &period)?;
     let folder = export_folder(&app)?;
-    let report = tauri::async_runtime::spawn_blocking(move || engine.review(&options))
-        .await
-        .map_err(|e| CommandError::internal(format!("the review could not be computed: {e}")))??;
+    let report = report(state.engine(), period).await?;
     let (text, extension) = match format {
         ExportFormat::Markdown => (review::to_markdown(&report), "md"),
         ExportFormat::Csv => (review::to_csv(&report), "csv"),
     };
-    let path = write_export(&folder, &export_name(&report), extension, &text)?;
+    let path = write_export(&folder, &review::export_file_stem(&report), extension, &text)?;
     tracing::info!(path = %path.display(), "review exported");
     Ok(path.display().to_string())
 }
@@ -118,17 +101,6 @@ fn export_folder<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf> {
     Ok(folder)
 }
 
-/// "handoff-review-2026-11-18-to-2026-11-25".
-fn export_name(report: &ReviewReport) -> String {
-    let offset = chrono::FixedOffset::east_opt(report.utc_offset_minutes * 60)
-        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"));
-    format!(
-        "handoff-review-{}-to-{}",
-        report.period_start.with_timezone(&offset).format("%Y-%m-%d"),
-        report.period_end.with_timezone(&offset).format("%Y-%m-%d")
-    )
-}
-
 /// Writes `text` to `folder/name.extension`, or `name (2).extension`… when that exists —
 /// never over an earlier export. The file appears whole or not at all.
 fn write_export(folder: &Path, name: &str, extension: &str, text: &str) -> Result<PathBuf> {
@@ -167,8 +139,9 @@ pub fn spawn_reminder(app: AppHandle, state: Arc<AppState>) {
     tauri::async_runtime::spawn(async move {
         loop {
             let engine = state.engine();
-            let shown = tauri::async_runtime::spawn_blocking(move || reminder_notice(&engine)).await;
-            match shown {
+            let due =
+                tauri::async_runtime::spawn_blocking(move || engine.take_review_reminder(&chrono::Local::now())).await;
+            match due {
                 Ok(Ok(Some(notice))) => crate::desktop::show_notification(&app, notice),
                 Ok(Ok(None)) => {}
                 Ok(Err(error)) => tracing::warn!(%error, "the review reminder could not be checked"),
@@ -177,18 +150,6 @@ pub fn spawn_reminder(app: AppHandle, state: Arc<AppState>) {
             tokio::time::sleep(REMINDER_CHECK).await;
         }
     });
-}
-
-fn reminder_notice(engine: &Engine) -> handoff_core::CoreResult<Option<notifications::Notice>> {
-    let now = chrono::Local::now();
-    if !engine.take_review_reminder(&now)? {
-        return Ok(None);
-    }
-    let options = ReviewOptions {
-        flag_share: engine.review_prefs()?.flag_share(),
-        ..ReviewOptions::last(chrono::Duration::days(7), now.to_utc()).in_local_time()
-    };
-    Ok(Some(notifications::review_reminder(&engine.review(&options)?)))
 }
 
 #[cfg(test)]

@@ -5,15 +5,12 @@ mod common;
 
 use std::sync::Arc;
 
-use common::ipc::invoke;
+use common::ipc::{invoke, mock_app};
 use handoff_core::Engine;
-use handoff_desk::commands;
 use handoff_desk::session::AppState;
 use handoff_protocol::*;
 use handoff_service::{ServiceConfig, Store};
 use serde_json::{json, Value};
-use tauri::test::{mock_builder, mock_context, noop_assets};
-use tauri::WebviewWindowBuilder;
 
 #[test]
 fn commands_read_the_cache_queue_replies_and_report_errors_for_people() {
@@ -34,12 +31,7 @@ fn commands_read_the_cache_queue_replies_and_report_errors_for_people() {
     // The engine's loops run on Tauri's async runtime, as in the app.
     let state = tauri::async_runtime::block_on(async move { AppState::for_engine(engine, data_dir) });
 
-    let app = mock_builder()
-        .manage(state.clone())
-        .invoke_handler(commands::handler())
-        .build(mock_context(noop_assets()))
-        .unwrap();
-    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    let (app, webview) = mock_app(state.clone());
 
     // The queue, from the cache, with the generated shape.
     let queue = invoke(&webview, "queue", json!({"tab": "waiting"})).unwrap();

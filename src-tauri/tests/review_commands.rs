@@ -7,14 +7,11 @@
 
 mod common;
 
-use common::ipc::invoke;
+use common::ipc::{invoke, mock_app};
 use handoff_core::Engine;
-use handoff_desk::commands;
 use handoff_desk::session::AppState;
 use handoff_service::ServiceConfig;
 use serde_json::{json, Value};
-use tauri::test::{mock_builder, mock_context, noop_assets};
-use tauri::WebviewWindowBuilder;
 
 #[test]
 fn the_review_is_computed_exported_and_reminded_of() {
@@ -35,12 +32,7 @@ fn the_review_is_computed_exported_and_reminded_of() {
     tauri::async_runtime::block_on(engine.sync_once()).unwrap();
     let data_dir = dir.path().join("desk");
     let state = tauri::async_runtime::block_on(async move { AppState::for_engine(engine, data_dir) });
-    let app = mock_builder()
-        .manage(state.clone())
-        .invoke_handler(commands::handler())
-        .build(mock_context(noop_assets()))
-        .unwrap();
-    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    let (app, webview) = mock_app(state.clone());
 
     // The last 7 days of the demo workspace, days and hours in this computer's local time.
     let now = chrono::Utc::now();
@@ -114,12 +106,12 @@ fn the_review_is_computed_exported_and_reminded_of() {
     // The reminder (Wednesday 17:30 now): nothing owed on the first check, then once a week.
     let engine = state.engine();
     let at = |text: &str| chrono::DateTime::parse_from_rfc3339(text).unwrap();
-    assert!(!engine.take_review_reminder(&at("2026-11-25T17:00:00+01:00")).unwrap(), "first check");
-    assert!(!engine.take_review_reminder(&at("2026-11-25T17:29:00+01:00")).unwrap());
-    assert!(engine.take_review_reminder(&at("2026-11-25T17:30:05+01:00")).unwrap());
-    assert!(!engine.take_review_reminder(&at("2026-11-25T17:30:20+01:00")).unwrap(), "once");
-    assert!(!engine.take_review_reminder(&at("2026-11-30T17:30:20+01:00")).unwrap());
-    assert!(engine.take_review_reminder(&at("2026-12-02T17:31:00+01:00")).unwrap(), "next week");
+    assert!(engine.take_review_reminder(&at("2026-11-25T17:00:00+01:00")).unwrap().is_none(), "first check");
+    assert!(engine.take_review_reminder(&at("2026-11-25T17:29:00+01:00")).unwrap().is_none());
+    assert!(engine.take_review_reminder(&at("2026-11-25T17:30:05+01:00")).unwrap().is_some());
+    assert!(engine.take_review_reminder(&at("2026-11-25T17:30:20+01:00")).unwrap().is_none(), "once");
+    assert!(engine.take_review_reminder(&at("2026-11-30T17:30:20+01:00")).unwrap().is_none());
+    assert!(engine.take_review_reminder(&at("2026-12-02T17:31:00+01:00")).unwrap().is_some(), "next week");
 
     tauri::async_runtime::block_on(state.stop());
     drop(app);

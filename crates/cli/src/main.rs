@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use handoff_core::insights::review::{self, ReviewOptions};
+use handoff_core::insights::review;
 use handoff_core::{profile, CoreError, DeliveryState, Engine, QueueTab};
 use handoff_protocol::{Presence, ResolveOutcome};
 
@@ -279,12 +279,8 @@ async fn run(cli: Cli) -> Result<()> {
             println!("purged {purged} resolved conversation(s) older than {older_than} days");
         }
         Command::Review { since, json, markdown: _, csv } => {
-            // Days and hours in local time; the flag share the team chose in the app.
-            let options = ReviewOptions {
-                flag_share: engine.review_prefs()?.flag_share(),
-                ..ReviewOptions::last(since, chrono::Utc::now()).in_local_time()
-            };
-            let report = engine.review(&options)?;
+            let now = chrono::Utc::now();
+            let report = engine.review_between(now - since, now)?;
             if json {
                 print_json(&report)?;
             } else if csv {

@@ -12,7 +12,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::insights::canned::{self, CannedResponse};
 use crate::insights::context::{self, HandoffContext};
 use crate::insights::review::{self, ReviewOptions, ReviewReport};
-use crate::notifications::NotificationPrefs;
+use crate::notifications::{self, Notice, NotificationPrefs};
 use crate::preferences::{ReviewPrefs, WaitThresholds};
 use crate::store::{LocalStore, DEFAULT_RETENTION_DAYS};
 use crate::views::*;
@@ -353,6 +353,23 @@ impl Engine {
         Ok(review::build_report(&conversations, &messages, options))
     }
 
+    /// The review a person asks for: days and hours in this computer's local time, groups
+    /// flagged at the share set in the review preferences.
+    pub fn review_between(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> CoreResult<ReviewReport> {
+        if since > until {
+            return Err(CoreError::Invalid("the period starts after it ends: pick a start before the end".into()));
+        }
+        let options = ReviewOptions {
+            flag_share: self.review_prefs()?.flag_share(),
+            ..ReviewOptions::last(until - since, until).in_local_time()
+        };
+        self.review(&options)
+    }
+
     pub fn review_prefs(&self) -> CoreResult<ReviewPrefs> {
         Ok(self.store.setting(REVIEW_SETTING)?.unwrap_or_default())
     }
@@ -362,21 +379,23 @@ impl Engine {
         self.store.set_setting(REVIEW_SETTING, prefs)
     }
 
-    /// Whether the weekly review reminder should show now; when it should, it is recorded as
-    /// shown, so it shows once per week. On the first check of a profile nothing is due: a
-    /// reminder scheduled before the app was ever used is not owed.
-    pub fn take_review_reminder<Tz: chrono::TimeZone>(&self, now: &chrono::DateTime<Tz>) -> CoreResult<bool> {
+    /// The weekly review reminder, when it is due at `now` — with the headline of the last 7
+    /// days' review. A reminder returned is recorded as shown, so it shows once per week. On the
+    /// first check of a profile nothing is due: a reminder scheduled before the app was ever
+    /// used is not owed.
+    pub fn take_review_reminder<Tz: chrono::TimeZone>(&self, now: &chrono::DateTime<Tz>) -> CoreResult<Option<Notice>> {
         let prefs = self.review_prefs()?;
         let now_utc = now.to_utc();
         let Some(last_shown) = self.store.setting::<chrono::DateTime<chrono::Utc>>(REVIEW_REMINDED_SETTING)? else {
             self.store.set_setting(REVIEW_REMINDED_SETTING, &now_utc)?;
-            return Ok(false);
+            return Ok(None);
         };
         if !prefs.reminder_due(now, last_shown) {
-            return Ok(false);
+            return Ok(None);
         }
         self.store.set_setting(REVIEW_REMINDED_SETTING, &now_utc)?;
-        Ok(true)
+        let week = self.review_between(now_utc - chrono::Duration::days(7), now_utc)?;
+        Ok(Some(notifications::review_reminder(&week)))
     }
 
     /// When the queue's waiting timers change colour.

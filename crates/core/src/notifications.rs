@@ -350,6 +350,7 @@ mod tests {
             by_day: vec![],
             by_hour: vec![0; 24],
             utc_offset_minutes: 0,
+            flag_share: 0.2,
             median_wait_seconds: None,
             median_handle_seconds: None,
             groups: vec![group("annual billing", true), group("refund", false)],

@@ -30,7 +30,7 @@ fn fixture() -> Vec<(String, String)> {
 }
 
 fn documents(rows: &[(String, String)]) -> Vec<Document> {
-    rows.iter().enumerate().map(|(i, (_, q))| Document { id: i as i64 + 1, text: q.clone() }).collect()
+    rows.iter().enumerate().map(|(i, (_, q))| Document { id: i as i64 + 1, text: q.clone(), hint: None }).collect()
 }
 
 /// The cluster index of every document id.
@@ -238,7 +238,7 @@ fn ten_thousand_questions() {
     let mut labels = Vec::new();
     for round in 0..33 {
         for (topic, question) in &rows {
-            documents.push(Document { id: documents.len() as i64 + 1, text: vary(question, round) });
+            documents.push(Document { id: documents.len() as i64 + 1, text: vary(question, round), hint: None });
             labels.push(topic.as_str());
         }
     }

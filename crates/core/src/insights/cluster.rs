@@ -26,6 +26,18 @@ use serde::{Deserialize, Serialize};
 pub struct Document {
     pub id: i64,
     pub text: String,
+    /// Words that say what the text is about (a bot's topic): they count for grouping and for
+    /// a group's label, but a lone document is labelled by its text alone.
+    pub hint: Option<String>,
+}
+
+impl Document {
+    fn words(&self) -> std::borrow::Cow<'_, str> {
+        match self.hint.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+            Some(hint) => format!("{}\n{hint}", self.text).into(),
+            None => self.text.as_str().into(),
+        }
+    }
 }
 
 /// A group of similar documents.
@@ -841,7 +853,8 @@ pub fn cluster(documents: &[Document]) -> Vec<Cluster> {
     let mut order: Vec<usize> = (0..documents.len()).collect();
     order.sort_by(|&a, &b| documents[a].id.cmp(&documents[b].id).then(documents[a].text.cmp(&documents[b].text)));
     let sorted: Vec<Document> = order.iter().map(|&i| documents[i].clone()).collect();
-    let vectors = vectorize(sorted.iter().map(|d| d.text.as_str()));
+    let words: Vec<std::borrow::Cow<'_, str>> = sorted.iter().map(Document::words).collect();
+    let vectors = vectorize(words.iter().map(|w| w.as_ref()));
     let terms = vectors.terms.len();
     let (with_words, empty): (Vec<usize>, Vec<usize>) =
         (0..sorted.len()).partition(|&i| !vectors.vectors[i].is_empty());
@@ -886,7 +899,7 @@ mod tests {
     use super::*;
 
     fn docs(texts: &[&str]) -> Vec<Document> {
-        texts.iter().enumerate().map(|(i, t)| Document { id: i as i64 + 1, text: t.to_string() }).collect()
+        texts.iter().enumerate().map(|(i, t)| Document { id: i as i64 + 1, text: t.to_string(), hint: None }).collect()
     }
 
     fn stems(text: &str) -> Vec<String> {
@@ -937,8 +950,11 @@ mod tests {
                 format!("{} {} case {i}", topics[i % 3], ["now", "today pls", "asap", "help"][i % 4])
             })
             .collect();
-        let documents: Vec<Document> =
-            texts.iter().enumerate().map(|(i, t)| Document { id: (i as i64 * 7919) % 1000, text: t.clone() }).collect();
+        let documents: Vec<Document> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Document { id: (i as i64 * 7919) % 1000, text: t.clone(), hint: None })
+            .collect();
         let first = cluster(&documents);
         let mut ids: Vec<i64> = first.iter().flat_map(|c| c.members.clone()).collect();
         ids.sort_unstable();
@@ -983,6 +999,21 @@ mod tests {
         let single = cluster(&docs(&["  A single   question about something rather long that goes on and on and on"]));
         assert_eq!(single[0].label, "A single question about something rather long that goes on…");
         assert!(cluster(&[]).is_empty());
+    }
+
+    #[test]
+    fn hints_group_paraphrases_but_a_lone_text_keeps_its_own_label() {
+        let hinted = |id: i64, text: &str, hint: &str| Document { id, text: text.into(), hint: Some(hint.into()) };
+        let clusters = cluster(&[
+            hinted(1, "can I pay yearly instead of monthly", "Annual billing"),
+            hinted(2, "any discount if we commit to 12 months", "Annual billing"),
+            hinted(3, "my parcel never arrived", "Lost parcel"),
+        ]);
+        let annual = clusters.iter().find(|c| c.members.contains(&1)).expect("a cluster with 1");
+        assert_eq!(annual.members, [1, 2], "{clusters:?}");
+        assert!(annual.label.contains("annual"), "{clusters:?}");
+        let lone = clusters.iter().find(|c| c.members == [3]).expect("a cluster of 3 alone");
+        assert_eq!(lone.label, "my parcel never arrived");
     }
 
     #[test]

@@ -27,8 +27,6 @@ const EXAMPLES: usize = 3;
 const DRAFT_ANSWERS: usize = 3;
 /// Characters of one quoted answer.
 const ANSWER_CHARS: usize = 280;
-/// Characters of a group's label when it is one question.
-const LABEL_CHARS: usize = 60;
 /// Characters of an example question.
 const QUESTION_CHARS: usize = 160;
 
@@ -167,6 +165,8 @@ pub struct ReviewReport {
     pub by_hour: Vec<usize>,
     /// The offset from UTC of days and hours.
     pub utc_offset_minutes: i32,
+    /// Groups with at least this share were flagged.
+    pub flag_share: f64,
     /// Median of escalation → first public agent message after it.
     pub median_wait_seconds: Option<i64>,
     /// Median, over resolved conversations, of first public agent message → last message.
@@ -334,11 +334,7 @@ pub fn build_report(
         let example = question(messages, at);
         // The bot's topic, when it sent one, names what was asked in the team's own words:
         // the strongest hint for grouping paraphrases of one question.
-        let text = match handoff.topic.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            Some(topic) => format!("{example}\n{topic}"),
-            None => example.clone(),
-        };
-        documents.push(Document { id: conversation.id, text });
+        documents.push(Document { id: conversation.id, text: example.clone(), hint: handoff.topic.clone() });
         examples.insert(conversation.id, (conversation.customer.name.clone(), example));
     }
 
@@ -410,13 +406,8 @@ pub fn build_report(
             } else {
                 (None, None)
             };
-            // One question is its own best label (the cluster's would carry the bot's topic).
-            let label = match group_examples.first() {
-                Some(example) if size == 1 => clip(&example.question, LABEL_CHARS),
-                _ => group.label,
-            };
             QuestionGroup {
-                label,
+                label: group.label,
                 size,
                 share,
                 conversation_ids: group.members,
@@ -436,6 +427,7 @@ pub fn build_report(
         by_day,
         by_hour,
         utc_offset_minutes: options.offset_at_end(),
+        flag_share: options.flag_share,
         median_wait_seconds: median(waits),
         median_handle_seconds: median(handles),
         groups,
@@ -455,6 +447,17 @@ fn duration(seconds: Option<i64>) -> String {
 /// Text safe inside a Markdown table cell.
 fn cell(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ").replace('\\', "\\\\").replace('|', "\\|")
+}
+
+/// A file name for an export of the report, without extension:
+/// "handoff-review-2026-11-18-to-2026-11-25" (dates in the report's zone).
+pub fn export_file_stem(report: &ReviewReport) -> String {
+    let zone = fixed_offset(report.utc_offset_minutes);
+    format!(
+        "handoff-review-{}-to-{}",
+        report.period_start.with_timezone(&zone).format("%Y-%m-%d"),
+        report.period_end.with_timezone(&zone).format("%Y-%m-%d")
+    )
 }
 
 /// The report as Markdown, with tables.
@@ -755,6 +758,7 @@ mod tests {
         let md = to_markdown(&report);
         assert!(md.starts_with("# Handoff review 2025-03-09 23:00 – 2025-03-10 23:00 (UTC-10:00)"), "{md}");
         assert!(md.contains("## By hour (UTC-10:00)"), "{md}");
+        assert_eq!(export_file_stem(&report), "handoff-review-2025-03-09-to-2025-03-10");
         assert_eq!(zone_label(90), "UTC+01:30");
         assert_eq!(fixed_offset(100_000), Utc.fix(), "nonsense offsets count as UTC");
         // Local time: each instant at the offset the computer's zone has at that instant.

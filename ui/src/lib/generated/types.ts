@@ -241,6 +241,10 @@ by_hour: Array<number>,
  */
 utc_offset_minutes: number, 
 /**
+ * Groups with at least this share were flagged.
+ */
+flag_share: number, 
+/**
  * Median of escalation → first public agent message after it.
  */
 median_wait_seconds: number | null, 
