@@ -73,3 +73,42 @@ ensure_cargo_tool() {
   log "installing $1"
   cargo install --locked "$1"
 }
+
+# --- other systems, checked from this Linux machine (docs/platforms.md) -----------------------
+
+WINDOWS_TARGET=x86_64-pc-windows-gnu
+MACOS_TARGET=aarch64-apple-darwin
+# Zig links nothing here (Apple's SDK is not available); it compiles the C code of the -sys
+# crates against its own Darwin headers, so that clippy can check the whole workspace for macOS.
+ZIGLANG_VERSION=0.17.1
+CARGO_ZIGBUILD_VERSION=0.24.1
+
+# ensure_rust_target TRIPLE — the standard library for another target.
+ensure_rust_target() {
+  rustup target list --installed 2>/dev/null | grep -qx "$1" && return 0
+  log "adding the Rust target $1"
+  rustup target add "$1"
+}
+
+# ensure_windows_cross — mingw-w64 (linker and C compiler for the Windows target) and Wine.
+ensure_windows_cross() {
+  ensure_apt mingw-w64 wine64
+  ensure_rust_target "$WINDOWS_TARGET"
+}
+
+# The Wine loader: Debian's wine64 package installs it outside PATH.
+wine_loader() {
+  if [ -x /usr/lib/wine/wine64 ]; then echo /usr/lib/wine/wine64; else command -v wine64 || command -v wine; fi
+}
+
+# ensure_zigbuild — ziglang and cargo-zigbuild from the Python registry, in a venv of their own.
+ensure_zigbuild() {
+  local venv="${XDG_CACHE_HOME:-$HOME/.cache}/handoff-desk/zigbuild-venv"
+  if [ "$("$venv/bin/pip" freeze 2>/dev/null | grep -ciE "^(ziglang==$ZIGLANG_VERSION|cargo-zigbuild==$CARGO_ZIGBUILD_VERSION)$")" != 2 ]; then
+    log "installing ziglang $ZIGLANG_VERSION and cargo-zigbuild $CARGO_ZIGBUILD_VERSION"
+    python3 -m venv "$venv" 2>/dev/null || { ensure_apt python3-venv; python3 -m venv "$venv"; }
+    "$venv/bin/pip" install -q "ziglang==$ZIGLANG_VERSION" "cargo-zigbuild==$CARGO_ZIGBUILD_VERSION"
+  fi
+  export PATH="$venv/bin:$PATH"
+  ensure_rust_target "$MACOS_TARGET"
+}

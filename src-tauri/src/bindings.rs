@@ -71,6 +71,8 @@ pub fn typescript() -> String {
         declaration::<ExportFormat>(),
         declaration::<AppInfo>(),
         declaration::<CommandError>(),
+        declaration::<PermissionState>(),
+        declaration::<NotificationPermission>(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit:\n\

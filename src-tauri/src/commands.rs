@@ -7,9 +7,11 @@ use handoff_core::insights::context::HandoffContext;
 use handoff_core::notifications::NotificationPrefs;
 use handoff_core::*;
 use handoff_protocol::*;
-use tauri::{AppHandle, Emitter, Runtime, State, WebviewWindow};
+use tauri::{AppHandle, Emitter, Manager, Runtime, State, WebviewWindow};
+use tauri_plugin_autostart::AutoLaunchManager;
 use tauri_plugin_opener::OpenerExt;
 
+use crate::notifier::{Notifier, SystemNotifier};
 use crate::session::AppState;
 use crate::types::*;
 
@@ -42,6 +44,10 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         save_draft,
         notification_prefs,
         set_notification_prefs,
+        notification_permission,
+        open_notification_settings,
+        start_at_login,
+        set_start_at_login,
         retention_days,
         set_retention_days,
         sign_in,
@@ -89,6 +95,7 @@ fn app_info(state: App<'_>) -> Result<AppInfo> {
         server: engine.stored_server()?.or_else(|| profile::env_value(profile::SERVER_ENV)),
         me: engine.me(),
         data_dir: state.data_dir().display().to_string(),
+        log_dir: profile::log_dir().map(|dir| dir.display().to_string()),
     })
 }
 
@@ -251,9 +258,71 @@ fn notification_prefs(state: App<'_>) -> Result<NotificationPrefs> {
     Ok(state.engine().notification_prefs()?)
 }
 
+/// Saves the preferences; turning notifications on asks the system for permission where it asks.
 #[tauri::command]
-fn set_notification_prefs(state: App<'_>, prefs: NotificationPrefs) -> Result<()> {
-    Ok(state.engine().set_notification_prefs(&prefs)?)
+fn set_notification_prefs<R: Runtime>(app: AppHandle<R>, state: App<'_>, prefs: NotificationPrefs) -> Result<()> {
+    state.engine().set_notification_prefs(&prefs)?;
+    if prefs.enabled {
+        request_notification_permission(&app);
+    }
+    Ok(())
+}
+
+fn notifier<R: Runtime>(app: &AppHandle<R>) -> Result<Arc<dyn Notifier>> {
+    app.try_state::<SystemNotifier>()
+        .map(|n| n.0.clone())
+        .ok_or_else(|| CommandError::internal("notifications are not set up in this window"))
+}
+
+fn request_notification_permission<R: Runtime>(app: &AppHandle<R>) {
+    if let Ok(notifier) = notifier(app) {
+        std::thread::spawn(move || notifier.request_permission());
+    }
+}
+
+/// Whether the system shows the app's notifications, and how to turn them on if not.
+#[tauri::command]
+async fn notification_permission<R: Runtime>(app: AppHandle<R>) -> Result<NotificationPermission> {
+    let notifier = notifier(&app)?;
+    // Asking the notification service may take a moment (D-Bus, the Notification Center).
+    tauri::async_runtime::spawn_blocking(move || NotificationPermission {
+        can_open_settings: notifier.settings_url().is_some(),
+        ..notifier.permission()
+    })
+    .await
+    .map_err(|e| CommandError::internal(format!("the notification service could not be asked: {e}")))
+}
+
+/// Opens the system's notification settings (Windows, macOS).
+#[tauri::command]
+fn open_notification_settings<R: Runtime>(app: AppHandle<R>) -> Result<()> {
+    let url = notifier(&app)?
+        .settings_url()
+        .ok_or_else(|| CommandError::invalid("this system has no notification settings to open"))?;
+    app.opener().open_url(url, None::<&str>).map_err(|e| CommandError::internal(e.to_string()))
+}
+
+/// Whether the app starts (to the tray) when the agent logs in.
+#[tauri::command]
+fn start_at_login<R: Runtime>(app: AppHandle<R>) -> Result<bool> {
+    login_item(&app)?.is_enabled().map_err(login_item_error)
+}
+
+#[tauri::command]
+fn set_start_at_login<R: Runtime>(app: AppHandle<R>, enabled: bool) -> Result<bool> {
+    let login_item = login_item(&app)?;
+    let result = if enabled { login_item.enable() } else { login_item.disable() };
+    result.map_err(login_item_error)?;
+    login_item.is_enabled().map_err(login_item_error)
+}
+
+fn login_item<R: Runtime>(app: &AppHandle<R>) -> Result<State<'_, AutoLaunchManager>> {
+    app.try_state::<AutoLaunchManager>()
+        .ok_or_else(|| CommandError::internal("the login item is not set up in this window"))
+}
+
+fn login_item_error(error: tauri_plugin_autostart::Error) -> CommandError {
+    CommandError::internal(format!("the login item could not be changed: {error}"))
 }
 
 #[tauri::command]
@@ -299,11 +368,15 @@ fn take_pending_navigation(state: App<'_>) -> Option<NavigateTarget> {
 }
 
 /// The front end painted its first screen: logs the time since launch (the cold-start benchmark
-/// reads this line).
+/// reads this line), and — now that the agent sees the app — lets the system ask for permission
+/// to notify (macOS asks once; elsewhere nothing happens).
 #[tauri::command]
-fn ui_ready() {
+fn ui_ready<R: Runtime>(app: AppHandle<R>, state: App<'_>) {
     let elapsed = crate::launched_at().elapsed();
     tracing::info!(ms = elapsed.as_millis() as u64, "first paint");
+    if state.engine().notification_prefs().is_ok_and(|prefs| prefs.enabled) {
+        request_notification_permission(&app);
+    }
 }
 
 #[cfg(test)]

@@ -1,17 +1,15 @@
-//! Desktop integration: native notifications (click → that conversation), the tray icon and
-//! bringing the window to the front.
+//! Desktop integration: the tray icon (the menu bar on macOS) and bringing the window to the
+//! front. Notifications are in `notifier`.
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use handoff_core::notifications::Notice;
 use handoff_core::Engine;
 use handoff_protocol::Presence;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Manager, Runtime};
 
-use crate::session::{notice_target, AppState};
+use crate::session::AppState;
 
 const TRAY_ID: &str = "main";
 const WAITING_ITEM: &str = "waiting";
@@ -21,65 +19,12 @@ pub fn quit_on_close() -> bool {
     std::env::var("HANDOFF_DESK_QUIT_ON_CLOSE").as_deref() == Ok("1")
 }
 
-pub fn bring_to_front(app: &AppHandle) {
+pub fn bring_to_front<R: Runtime>(app: &AppHandle<R>) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.show();
         let _ = window.unminimize();
         let _ = window.set_focus();
     }
-}
-
-/// Shows `notice` through the desktop's notification daemon; its default action (a click)
-/// brings the window to the front with the conversation (or the queue) open.
-pub fn show_notification(app: &AppHandle, notice: Notice) {
-    // The id of the summary on screen, so the next one replaces it instead of piling up.
-    static SUMMARY_ID: AtomicU32 = AtomicU32::new(0);
-    let target = notice_target(&notice);
-    let app = app.clone();
-    // The D-Bus calls block; keep them off the async runtime.
-    std::thread::spawn(move || {
-        let (title, body, sound, replaces) = match &notice {
-            Notice::Escalation { title, body, sound, .. } => (title, body, *sound, None),
-            Notice::Summary { title, body, sound, .. } => {
-                (title, body, *sound, Some(SUMMARY_ID.load(Ordering::SeqCst)).filter(|id| *id != 0))
-            }
-            Notice::Review { title, body } => (title, body, false, None),
-        };
-        let mut notification = notify_rust::Notification::new();
-        notification
-            .appname("Handoff Desk")
-            .summary(title)
-            // Servers may read markup in the body; customer text must stay text.
-            .body(&escape_markup(body))
-            .icon("handoff-desk")
-            .hint(notify_rust::Hint::Category("im.received".into()))
-            .action("default", "Open");
-        if sound {
-            notification.sound_name("message-new-instant");
-        }
-        if let Some(id) = replaces {
-            notification.id(id);
-        }
-        let handle = match notification.show() {
-            Ok(handle) => handle,
-            Err(error) => {
-                tracing::warn!(%error, "the notification could not be shown");
-                return;
-            }
-        };
-        if matches!(notice, Notice::Summary { .. }) {
-            SUMMARY_ID.store(handle.id(), Ordering::SeqCst);
-        }
-        handle.wait_for_action(|action| {
-            if action == "default" {
-                crate::navigate(&app, target.clone());
-            }
-        });
-    });
-}
-
-fn escape_markup(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 fn tray_tooltip(waiting: i64) -> String {
@@ -148,6 +93,9 @@ pub fn refresh_tray(app: &AppHandle, engine: &Engine) {
     let text = tray_tooltip(waiting);
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         let _ = tray.set_tooltip(Some(&text));
+        // The menu bar shows no tooltip until hovered: put the count beside the icon.
+        #[cfg(target_os = "macos")]
+        let _ = tray.set_title((waiting > 0).then(|| waiting.to_string()));
     }
     if let Some(item) = app.try_state::<WaitingItem>() {
         let _ = item.0.set_text(&text);
@@ -159,8 +107,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn notification_text_is_never_markup() {
-        assert_eq!(escape_markup("<b>hi</b> & <script>"), "&lt;b&gt;hi&lt;/b&gt; &amp; &lt;script&gt;");
+    fn the_tray_says_how_many_wait() {
+        assert_eq!(tray_tooltip(0), "Handoff Desk — nobody waiting");
         assert_eq!(tray_tooltip(3), "Handoff Desk — 3 conversations waiting");
         assert_eq!(tray_tooltip(1), "Handoff Desk — 1 conversation waiting");
     }

@@ -4,7 +4,10 @@
 
 pub mod bindings;
 pub mod commands;
+pub mod deep_link;
 mod desktop;
+mod logging;
+pub mod notifier;
 pub mod review;
 pub mod session;
 mod types;
@@ -25,19 +28,11 @@ pub fn launched_at() -> std::time::Instant {
     *LAUNCHED_AT.get_or_init(std::time::Instant::now)
 }
 
-/// `handoff://conversation/42` → the conversation to open.
-pub fn parse_deep_link(url: &str) -> Option<NavigateTarget> {
-    let rest = url.trim().strip_prefix("handoff://")?;
-    let rest = rest.trim_end_matches('/');
-    if rest == "queue" {
-        return Some(NavigateTarget::Queue);
-    }
-    let id = rest.strip_prefix("conversation/")?.parse::<i64>().ok()?;
-    Some(NavigateTarget::Conversation { id })
-}
+/// The argument the login item starts the app with: straight to the tray, no window.
+pub const BACKGROUND_ARG: &str = "--background";
 
 /// Shows the main window, in front, and opens `target` in it.
-pub fn navigate(app: &tauri::AppHandle, target: NavigateTarget) {
+pub fn navigate<R: tauri::Runtime>(app: &tauri::AppHandle<R>, target: NavigateTarget) {
     desktop::bring_to_front(app);
     if let Some(state) = app.try_state::<Arc<AppState>>() {
         state.set_pending_navigation(target.clone());
@@ -47,7 +42,7 @@ pub fn navigate(app: &tauri::AppHandle, target: NavigateTarget) {
 
 fn open_urls(app: &tauri::AppHandle, urls: impl IntoIterator<Item = String>) {
     for url in urls {
-        match parse_deep_link(&url) {
+        match deep_link::parse(&url) {
             Some(target) => navigate(app, target),
             None => tracing::warn!(%url, "ignoring an unknown handoff:// link"),
         }
@@ -63,25 +58,37 @@ pub fn run() {
         // HANDOFF_DESK_GPU=1 keeps compositing on. Set before GTK starts: no other thread yet.
         std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("HANDOFF_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tao=warn,wry=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let _log_writer = logging::init();
 
     let app = tauri::Builder::default()
         // First: a second launch hands its arguments (a deep link) to this instance and exits.
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            // The login item starting while the app already runs changes nothing.
+            if argv.iter().any(|arg| arg == BACKGROUND_ARG) {
+                return;
+            }
             desktop::bring_to_front(app);
             open_urls(app, argv.into_iter().filter(|a| a.starts_with("handoff://")));
         }))
         .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_autostart::Builder::new().arg(BACKGROUND_ARG).build())
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             let handle = app.handle().clone();
+            // First, so that a click that launched the app (macOS) finds its handler.
+            notifier::install(&handle);
+            // An installer registers handoff:// for the installed copy; a portable copy or a
+            // development build registers itself for this user, so that toast clicks reach it.
+            #[cfg(windows)]
+            if let Err(error) = app.deep_link().register_all() {
+                tracing::warn!(%error, "handoff:// links could not be registered");
+            }
+            if std::env::args().any(|arg| arg == BACKGROUND_ARG) {
+                if let Some(window) = app.get_webview_window("main") {
+                    let _ = window.hide();
+                }
+            }
             let state = tauri::async_runtime::block_on(AppState::start())?;
             app.manage(state.clone());
             desktop::install_tray(&handle, &state)?;
@@ -114,26 +121,15 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    app.run(|handle, event| {
-        if let RunEvent::Exit = event {
+    app.run(|handle, event| match event {
+        RunEvent::Exit => {
             if let Some(state) = handle.try_state::<Arc<AppState>>() {
                 tauri::async_runtime::block_on(state.stop());
             }
         }
+        // A click on the Dock icon brings back the window that closing hid.
+        #[cfg(target_os = "macos")]
+        RunEvent::Reopen { .. } => desktop::bring_to_front(handle),
+        _ => {}
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn deep_links_name_a_conversation_or_the_queue() {
-        assert_eq!(parse_deep_link("handoff://conversation/42"), Some(NavigateTarget::Conversation { id: 42 }));
-        assert_eq!(parse_deep_link("handoff://conversation/42/"), Some(NavigateTarget::Conversation { id: 42 }));
-        assert_eq!(parse_deep_link("handoff://queue"), Some(NavigateTarget::Queue));
-        assert_eq!(parse_deep_link("handoff://conversation/abc"), None);
-        assert_eq!(parse_deep_link("https://conversation/42"), None);
-        assert_eq!(parse_deep_link("handoff://settings"), None);
-    }
 }

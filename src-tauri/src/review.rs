@@ -106,6 +106,7 @@ fn export_folder<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf> {
 fn write_export(folder: &Path, name: &str, extension: &str, text: &str) -> Result<PathBuf> {
     let fail =
         |e: std::io::Error| CommandError::internal(format!("cannot write the export to {}: {e}", folder.display()));
+    let name = handoff_core::file_names::safe_file_name(name);
     let temp = folder.join(format!(".{name}.{}.part", uuid::Uuid::new_v4()));
     std::fs::write(&temp, text).map_err(fail)?;
     for n in 1..1000 {
@@ -113,11 +114,18 @@ fn write_export(folder: &Path, name: &str, extension: &str, text: &str) -> Resul
             1 => folder.join(format!("{name}.{extension}")),
             n => folder.join(format!("{name} ({n}).{extension}")),
         };
-        // A hard link fails when the name is taken, so two exports never race for one name.
-        match std::fs::hard_link(&temp, &path) {
-            Ok(()) => {
-                let _ = std::fs::remove_file(&temp);
-                return Ok(path);
+        // Claiming the name with create_new fails when it is taken (on every system and file
+        // system), so two exports never race for one name; the finished file then replaces the
+        // empty claim at once, so a reader never sees half a report.
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(claim) => {
+                drop(claim);
+                let moved = std::fs::rename(&temp, &path);
+                if moved.is_err() {
+                    let _ = std::fs::remove_file(&path);
+                    let _ = std::fs::remove_file(&temp);
+                }
+                return moved.map(|()| path).map_err(fail);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
@@ -142,7 +150,7 @@ pub fn spawn_reminder(app: AppHandle, state: Arc<AppState>) {
             let due =
                 tauri::async_runtime::spawn_blocking(move || engine.take_review_reminder(&chrono::Local::now())).await;
             match due {
-                Ok(Ok(Some(notice))) => crate::desktop::show_notification(&app, notice),
+                Ok(Ok(Some(notice))) => crate::notifier::show(&app, &notice),
                 Ok(Ok(None)) => {}
                 Ok(Err(error)) => tracing::warn!(%error, "the review reminder could not be checked"),
                 Err(error) => tracing::warn!(%error, "the review reminder task failed"),

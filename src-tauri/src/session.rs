@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use anyhow::Context;
-use handoff_core::notifications::{Notice, NotificationPolicy};
+use handoff_core::notifications::NotificationPolicy;
 use handoff_core::{profile, CoreEvent, Engine};
 use handoff_service::demo::{self, SimulatorConfig};
 use handoff_service::{ServiceConfig, ServiceHandle};
@@ -213,7 +213,7 @@ pub fn spawn_event_bridge(app: AppHandle, state: Arc<AppState>) {
                     policy.prefs = engine.notification_prefs().unwrap_or_default();
                     let local = chrono::Local::now().time();
                     if let Some(notice) = policy.on_event(&event, chrono::Utc::now(), local) {
-                        desktop::show_notification(&app, notice);
+                        crate::notifier::show(&app, &notice);
                     }
                 }
                 if matches!(
@@ -228,13 +228,4 @@ pub fn spawn_event_bridge(app: AppHandle, state: Arc<AppState>) {
             }
         }
     });
-}
-
-/// Marks a summary notice apart from a single one, for the shell's click handling.
-pub fn notice_target(notice: &Notice) -> NavigateTarget {
-    match notice {
-        Notice::Escalation { conversation_id, .. } => NavigateTarget::Conversation { id: *conversation_id },
-        Notice::Summary { .. } => NavigateTarget::Queue,
-        Notice::Review { .. } => NavigateTarget::Review,
-    }
 }

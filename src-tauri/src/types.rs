@@ -54,6 +54,8 @@ pub struct AppInfo {
     pub server: Option<String>,
     pub me: Option<AgentRef>,
     pub data_dir: String,
+    /// Where the app writes its log (a file a day, kept a week).
+    pub log_dir: Option<String>,
 }
 
 /// Why a command failed, for people; `kind` lets the UI react (offline, already claimed…).
@@ -93,5 +95,40 @@ impl CommandError {
 
     pub fn invalid(message: impl Into<String>) -> Self {
         CommandError { kind: "invalid".into(), message: message.into(), assignee: None }
+    }
+}
+
+/// Whether the system lets the app's notifications reach the agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PermissionState {
+    Granted,
+    /// The agent (or an administrator) turned them off.
+    Denied,
+    /// The system has not asked yet (macOS asks once).
+    NotDetermined,
+    /// No notification service can be reached.
+    Unavailable,
+}
+
+/// The system's answer for Settings, with what to do when notifications cannot be shown.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct NotificationPermission {
+    pub state: PermissionState,
+    /// Which service shows them ("dunst 1.9.0", "Windows notifications", "macOS Notification Center").
+    pub service: String,
+    /// How to turn them on, in the system's own words.
+    pub advice: Option<String>,
+    /// The system's notification settings can be opened from the app.
+    pub can_open_settings: bool,
+}
+
+impl NotificationPermission {
+    pub fn granted(service: impl Into<String>) -> Self {
+        Self::new(PermissionState::Granted, service, None)
+    }
+
+    pub fn new(state: PermissionState, service: impl Into<String>, advice: Option<String>) -> Self {
+        Self { state, service: service.into(), advice, can_open_settings: false }
     }
 }

@@ -106,6 +106,20 @@ fn commands_read_the_cache_queue_replies_and_report_errors_for_people() {
     let info = invoke(&webview, "app_info", json!({})).unwrap();
     assert_eq!(info["demo"], false);
 
+    // The system's notification service, asked for real over D-Bus: dunst in scripts/test.sh's
+    // session, nothing without one. Linux has no notification settings to open.
+    assert_eq!(invoke(&webview, "notification_permission", json!({})).unwrap_err()["kind"], "internal");
+    handoff_desk::notifier::install(app.handle());
+    let permission = invoke(&webview, "notification_permission", json!({})).unwrap();
+    assert_eq!(permission["can_open_settings"], false);
+    if std::env::var("HANDOFF_TEST_DESKTOP").as_deref() == Ok("1") {
+        assert_eq!(permission["state"], "granted", "{permission}");
+        assert!(permission["service"].as_str().unwrap().starts_with("dunst"), "{permission}");
+    } else {
+        assert!(permission["advice"].is_string() || permission["state"] == "granted", "{permission}");
+    }
+    assert_eq!(invoke(&webview, "open_notification_settings", json!({})).unwrap_err()["kind"], "invalid");
+
     // The live engine delivers the queued reply.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !store

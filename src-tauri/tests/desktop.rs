@@ -163,6 +163,7 @@ fn app_env(home: &Path, server: Option<(&str, &str)>) -> Vec<(&'static str, Stri
         ("XDG_DATA_HOME", home.join("data").display().to_string()),
         ("XDG_CONFIG_HOME", home.join("config").display().to_string()),
         ("XDG_CACHE_HOME", home.join("cache").display().to_string()),
+        ("XDG_STATE_HOME", home.join("state").display().to_string()),
         ("HANDOFF_DATA_DIR", home.join("desk").display().to_string()),
         ("HANDOFF_DESK_QUIT_ON_CLOSE", "1".to_string()),
         ("HANDOFF_DEMO_SIMULATE_EVERY", "0".to_string()),
@@ -407,6 +408,35 @@ fn with_no_service_configured_the_demo_workspace_opens() {
     };
     assert!(status.success(), "the second instance exits cleanly: {status}");
     driver.wait_for(&format!("[data-testid=conversation][data-id='{id}']"), WAIT);
+
+    // Settings: the notification daemon answers, so no warning about blocked notifications.
+    driver.click(&driver.wait_for("[data-testid=settings-button]", WAIT));
+    let login_item = driver.wait_for("[data-testid=start-at-login]", WAIT);
+    driver.wait_until("the login item state is known", WAIT, |d| d.attribute(&login_item, "disabled").is_none());
+    let service = driver.wait_for("[data-testid=notification-service]", WAIT);
+    assert!(driver.text(&service).contains("dunst"), "{}", driver.text(&service));
+    assert!(driver.find("[data-testid=notification-permission]").is_none(), "dunst runs, yet Settings warns");
+
+    // Start at login: the XDG autostart entry starts the app in the tray; turned off, it is gone.
+    let entry = dir.path().join(".config/autostart/Handoff Desk.desktop");
+    assert!(!entry.exists());
+    driver.click(&login_item);
+    driver.wait_until("the autostart entry", WAIT, |_| entry.exists());
+    let desktop_entry = std::fs::read_to_string(&entry).unwrap();
+    assert!(desktop_entry.contains("--background"), "{desktop_entry}");
+    assert!(desktop_entry.contains("handoff-desk"), "{desktop_entry}");
+    driver.click(&login_item);
+    driver.wait_until("the autostart entry removed", WAIT, |_| !entry.exists());
+
+    // The log goes to the XDG state folder too, for the agent to send when something is wrong.
+    let logs = dir.path().join("state/handoff-desk/logs");
+    driver.wait_until("a log file with the first paint", WAIT, |_| {
+        std::fs::read_dir(&logs)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|file| std::fs::read_to_string(file.path()).is_ok_and(|text| text.contains("first paint")))
+    });
 }
 
 /// Sets a form control's value as typing or choosing would, so the UI's bindings see it.

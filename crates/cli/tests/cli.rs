@@ -3,6 +3,8 @@
 //! and the client profile; credentials come from `HANDOFF_SERVER` / `HANDOFF_TOKEN`, so no
 //! keychain is involved.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -15,7 +17,6 @@ use handoff_service::store::ImportedConversation;
 use handoff_service::{ServiceConfig, ServiceHandle, Store};
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_handoff");
 const INTAKE_SECRET: &[u8] = b"cli-test-intake-secret";
 /// A single CLI run that takes longer than this is a hang, not a slow machine.
 const RUN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -75,7 +76,7 @@ struct Profile {
 
 impl Profile {
     fn command(&self, args: &[String]) -> Command {
-        let mut command = Command::new(BIN);
+        let mut command = common::handoff_command();
         command
             .args(args)
             .env("HANDOFF_DATA_DIR", self.root.join("data"))

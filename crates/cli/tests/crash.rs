@@ -1,6 +1,8 @@
 //! The `handoff` process killed with SIGKILL in the middle of a sync: the cache stays intact
 //! and the next sync converges to the service.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -8,10 +10,8 @@ use std::time::{Duration, Instant};
 use handoff_core::LocalStore;
 use handoff_service::{ServiceConfig, Store};
 
-const BIN: &str = env!("CARGO_BIN_EXE_handoff");
-
 fn handoff(data: &Path, url: &str, token: &str) -> Command {
-    let mut command = Command::new(BIN);
+    let mut command = common::handoff_command();
     command
         .env("HANDOFF_DATA_DIR", data)
         .env("HANDOFF_SERVER", url)

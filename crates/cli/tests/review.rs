@@ -3,14 +3,14 @@
 //! scenarios are about annual billing). Each test has its own temporary directory, service
 //! database and profile; credentials come from `HANDOFF_SERVER` / `HANDOFF_TOKEN`.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use handoff_service::{ServiceConfig, ServiceHandle, Store};
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_handoff");
 
 struct Demo {
     dir: tempfile::TempDir,
@@ -32,7 +32,7 @@ impl Demo {
 
     /// Runs the binary off the async runtime, so the in-process service keeps serving.
     async fn run(&self, args: &[&str]) -> Output {
-        let mut command = Command::new(BIN);
+        let mut command = common::handoff_command();
         command
             .args(args)
             .env("HANDOFF_SERVER", format!("http://{}", self.service.addr()))
@@ -153,13 +153,13 @@ async fn review_prints_markdown_by_default_and_csv_on_request() {
     }
 
     // Usage errors exit 2.
-    let bad = Command::new(BIN)
+    let bad = common::handoff_command()
         .args(["review", "--since", "7w"])
         .env("HANDOFF_DATA_DIR", demo.dir.path().join("data"))
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
-    let both = Command::new(BIN)
+    let both = common::handoff_command()
         .args(["review", "--json", "--csv"])
         .env("HANDOFF_DATA_DIR", demo.dir.path().join("data"))
         .output()

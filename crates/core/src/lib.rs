@@ -9,6 +9,7 @@ pub mod api;
 pub mod credentials;
 pub mod engine;
 pub mod error;
+pub mod file_names;
 pub mod insights;
 pub mod notifications;
 pub mod preferences;

@@ -14,6 +14,7 @@ import type {
   ExportFormat,
   Message,
   NavigateTarget,
+  NotificationPermission,
   NotificationPrefs,
   OutboxItem,
   Presence,
@@ -96,6 +97,12 @@ export const backend = {
   saveDraft: (id: number, text: string) => call<void>("save_draft", { id, text }),
   notificationPrefs: () => call<NotificationPrefs>("notification_prefs"),
   setNotificationPrefs: (prefs: NotificationPrefs) => call<void>("set_notification_prefs", { prefs }),
+  /** Whether the system shows the app's notifications, with how to turn them on if not. */
+  notificationPermission: () => call<NotificationPermission>("notification_permission"),
+  openNotificationSettings: () => call<void>("open_notification_settings"),
+  startAtLogin: () => call<boolean>("start_at_login"),
+  /** Resolves to whether the login item is now on. */
+  setStartAtLogin: (enabled: boolean) => call<boolean>("set_start_at_login", { enabled }),
   retentionDays: () => call<number>("retention_days"),
   setRetentionDays: (days: number) => call<number>("set_retention_days", { days }),
   signIn: (server: string, token: string) => call<Agent>("sign_in", { server, token }),

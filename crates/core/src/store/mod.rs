@@ -70,7 +70,7 @@ pub fn time_from_ms(ms: i64) -> DateTime<Utc> {
 impl LocalStore {
     /// Opens (creating if needed) the cache in `data_dir`.
     pub fn open(data_dir: &Path) -> CoreResult<Self> {
-        std::fs::create_dir_all(data_dir)
+        crate::profile::create_private_dir(data_dir)
             .map_err(|e| CoreError::DataDir { path: data_dir.display().to_string(), reason: e.to_string() })?;
         let path = data_dir.join(CACHE_FILE);
         let mut writer = Connection::open(&path)?;

@@ -285,10 +285,30 @@ export type AppInfo = { version: string,
 /**
  * Running against the embedded demo service.
  */
-demo: boolean, server: string | null, me: AgentRef | null, data_dir: string, };
+demo: boolean, server: string | null, me: AgentRef | null, data_dir: string, 
+/**
+ * Where the app writes its log (a file a day, kept a week).
+ */
+log_dir: string | null, };
 
 export type CommandError = { kind: string, message: string, 
 /**
  * Who has the conversation, when a claim was lost.
  */
 assignee: AgentRef | null, };
+
+export type PermissionState = "granted" | "denied" | "not_determined" | "unavailable";
+
+export type NotificationPermission = { state: PermissionState, 
+/**
+ * Which service shows them ("dunst 1.9.0", "Windows notifications", "macOS Notification Center").
+ */
+service: string, 
+/**
+ * How to turn them on, in the system's own words.
+ */
+advice: string | null, 
+/**
+ * The system's notification settings can be opened from the app.
+ */
+can_open_settings: boolean, };
