@@ -31,16 +31,20 @@ cargo-zigbuild clippy --workspace --all-targets --locked --target "$MACOS_TARGET
 log "building the tests"
 cargo test --workspace --locked --no-run
 
-log "building the Windows binaries and test suites"
-cargo build --locked --target "$WINDOWS_TARGET" -p handoff-cli -p handoff-service
-cargo test --locked --target "$WINDOWS_TARGET" -p handoff-core --no-run
+log "building the Windows binaries (handoff, handoff-service, handoff-desk) and test suites"
+# No debug info in the Windows builds: nobody debugs them here, and it halves their link time.
+windows_cargo=(env CARGO_PROFILE_DEV_DEBUG=0 cargo)
+"${windows_cargo[@]}" build --locked --target "$WINDOWS_TARGET" -p handoff-cli -p handoff-service -p handoff-desk
+"${windows_cargo[@]}" test --locked --target "$WINDOWS_TARGET" -p handoff-core --no-run
 bash scripts/wine/prepare.sh "$CARGO_TARGET_DIR/$WINDOWS_TARGET/debug"
 
 log "running the tests in a private session (D-Bus, keychain)"
 # Tests never touch the real home: the session gets a throwaway one. Cargo keeps its own.
 export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
 session_home=$(mktemp -d)
-trap 'rm -rf "$session_home"' EXIT
+wine_env=(WINEPREFIX="$session_home/wine" WINEDEBUG=-all
+  "CARGO_TARGET_$(echo "$WINDOWS_TARGET" | tr '[:lower:]-' '[:upper:]_')_RUNNER=$(wine_loader)")
+trap 'env "${wine_env[@]}" "$(dirname "$(wine_loader)")/wineserver" -k 2>/dev/null; rm -rf "$session_home"' EXIT
 in_session() {
   HOME="$session_home" XDG_DATA_HOME="$session_home/.local/share" XDG_CACHE_HOME="$session_home/.cache" \
     XDG_CONFIG_HOME="$session_home/.config" XDG_STATE_HOME="$session_home/.local/state" \
@@ -49,10 +53,8 @@ in_session() {
 in_session cargo test --workspace --locked --no-fail-fast
 
 log "running the Windows build's core suites under Wine"
-wine_env=(WINEPREFIX="$session_home/wine" WINEDEBUG=-all
-  "CARGO_TARGET_$(echo "$WINDOWS_TARGET" | tr '[:lower:]-' '[:upper:]_')_RUNNER=$(wine_loader)")
 env "${wine_env[@]}" scripts/wine/boot.sh
-in_session env "${wine_env[@]}" cargo test --locked --target "$WINDOWS_TARGET" -p handoff-core --no-fail-fast
+in_session env "${wine_env[@]}" "${windows_cargo[@]}" test --locked --target "$WINDOWS_TARGET" -p handoff-core --no-fail-fast
 
 log "running the CLI suites with the Windows handoff.exe under Wine, against the service running natively"
 in_session env "${wine_env[@]}" \
