@@ -8,6 +8,6 @@ source "$(dirname "$0")/../lib.sh"
 loader=$(wine_loader)
 server="$(dirname "$loader")/wineserver"
 [ -x "$server" ] || server=$(command -v wineserver)
+# A persistent server first (if one already runs for this prefix, it stays), then the prefix.
+"$server" -p 2>/dev/null || true
 WINEDLLOVERRIDES="mscoree,mshtml=" "$loader" wineboot --init >/dev/null 2>&1
-"$server" -w
-"$server" -p

@@ -134,6 +134,7 @@ fn commands_read_the_cache_queue_replies_and_report_errors_for_people() {
     }
     tauri::async_runtime::block_on(state.stop());
     drop(app);
+    drop(store);
     tauri::async_runtime::block_on(service.shutdown());
     let _: Arc<AppState> = state;
 }

@@ -154,6 +154,7 @@ async fn bench() {
     );
     let _ = stop.send(true);
     task.await.expect("engine stops");
+    drop(store);
     service.shutdown().await;
 
     // 3. Search over 1,000,000 cached messages (written straight into a cache).

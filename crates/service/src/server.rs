@@ -87,10 +87,27 @@ impl ServiceHandle {
     }
 
     /// Stops accepting connections, ends open streams and background tasks, and waits for
-    /// in-flight requests to finish.
+    /// in-flight requests to finish. When it returns, the database is closed: on Windows an open
+    /// file cannot be moved, replaced or deleted, so an admin (or a test) may do that next.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
         while self.tasks.join_next().await.is_some() {}
+        self.release_store().await;
+    }
+
+    /// Waits (briefly) until nothing but this handle holds the store — the tasks of the last
+    /// connections drop their copy of the router a moment after they end — and closes it.
+    async fn release_store(self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while Arc::strong_count(&self.store) > 1 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if Arc::strong_count(&self.store) > 1 {
+            tracing::warn!("the database is still in use after shutdown; it closes when the last user ends");
+        }
+        let store = self.store;
+        // SQLite's close may wait for the disk (WAL checkpoint); keep it off the async threads.
+        let _ = tokio::task::spawn_blocking(move || drop(store)).await;
     }
 
     /// Stops at once, the way a crash would: in-flight requests are dropped.
