@@ -425,6 +425,9 @@ fn with_no_service_configured_the_demo_workspace_opens() {
     let desktop_entry = std::fs::read_to_string(&entry).unwrap();
     assert!(desktop_entry.contains("--background"), "{desktop_entry}");
     assert!(desktop_entry.contains("handoff-desk"), "{desktop_entry}");
+    driver.script("document.querySelector('[aria-labelledby=settings-startup]').scrollIntoView({block: 'center'})");
+    std::thread::sleep(Duration::from_millis(400));
+    screen_shot("settings.png");
     driver.click(&login_item);
     driver.wait_until("the autostart entry removed", WAIT, |_| !entry.exists());
 
