@@ -31,6 +31,9 @@ pub enum ServiceError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     Unavailable(String),
+    /// Too many at once (streams of one agent, wait notices of one conversation); try later.
+    #[error("{message}")]
+    TooManyRequests { code: &'static str, message: String, retry_after_seconds: u64 },
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
     #[error("internal error: {0}")]
@@ -67,13 +70,17 @@ impl ServiceError {
             Self::CursorExpired { .. } | Self::CursorAhead { .. } => StatusCode::GONE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     pub fn code(&self) -> &'static str {
         match self {
-            Self::BadRequest { code, .. } | Self::Unprocessable { code, .. } | Self::Conflict { code, .. } => code,
+            Self::BadRequest { code, .. }
+            | Self::Unprocessable { code, .. }
+            | Self::Conflict { code, .. }
+            | Self::TooManyRequests { code, .. } => code,
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
@@ -121,6 +128,14 @@ impl IntoResponse for ServiceError {
         } else {
             tracing::debug!(error = %self, code = self.code(), "request refused");
         }
-        (status, Json(self.body())).into_response()
+        let retry_after = match &self {
+            Self::TooManyRequests { retry_after_seconds, .. } => Some(*retry_after_seconds),
+            _ => None,
+        };
+        let mut response = (status, Json(self.body())).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }

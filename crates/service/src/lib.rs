@@ -3,7 +3,9 @@
 //! Start it in-process with [`server::start`] (tests bind `127.0.0.1:0`), or run the
 //! `handoff-service` binary.
 
+pub mod access;
 pub mod api;
+pub mod connections;
 pub mod demo;
 pub mod error;
 pub mod server;

@@ -29,6 +29,11 @@ enum Command {
         #[command(subcommand)]
         command: AgentsCommand,
     },
+    /// Administer conversations.
+    Conversations {
+        #[command(subcommand)]
+        command: ConversationsCommand,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Load a synthetic workload (waiting conversations with long transcripts) for benchmarks.
@@ -78,6 +83,15 @@ struct ServeArgs {
     /// Change-feed records to keep; clients behind that get 410 and resync.
     #[arg(long, default_value_t = 1_000_000)]
     feed_retention: u64,
+    /// Open connections at most (kept below the file limit); the next one gets 503.
+    #[arg(long, default_value_t = 4_096)]
+    max_connections: usize,
+    /// Requests handled at once; more are answered 503 with Retry-After.
+    #[arg(long, default_value_t = 512)]
+    max_in_flight: usize,
+    /// Change streams one agent may hold open.
+    #[arg(long, default_value_t = handoff_service::access::DEFAULT_STREAMS_PER_AGENT)]
+    max_streams_per_agent: usize,
 }
 
 #[derive(Subcommand)]
@@ -93,9 +107,26 @@ enum AgentsCommand {
         #[arg(long, env = "HANDOFF_SERVICE_DB")]
         db: Option<PathBuf>,
     },
-    /// Revoke an agent and all of its tokens.
+    /// Revoke an agent and all of its tokens: its live streams end within a second and its
+    /// assigned conversations go back to the waiting queue.
     Revoke {
         name: String,
+        #[arg(long, env = "HANDOFF_SERVICE_DB")]
+        db: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConversationsCommand {
+    /// Give a waiting or assigned conversation to an agent, or back to the waiting queue.
+    Reassign {
+        id: i64,
+        /// The agent's name (see `agents list`).
+        #[arg(long, conflicts_with = "queue", required_unless_present = "queue")]
+        to: Option<String>,
+        /// Put it back in the waiting queue instead.
+        #[arg(long)]
+        queue: bool,
         #[arg(long, env = "HANDOFF_SERVICE_DB")]
         db: Option<PathBuf>,
     },
@@ -154,6 +185,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
     config.wait_notice_after = Some(seconds(args.wait_notice_after, "--wait-notice-after")?).filter(|d| !d.is_zero());
     config.heartbeat = seconds(args.heartbeat, "--heartbeat")?.max(Duration::from_millis(100));
     config.feed_retention = args.feed_retention;
+    config.limits.max_connections = args.max_connections;
+    config.limits.max_in_flight = args.max_in_flight;
+    config.max_streams_per_agent = args.max_streams_per_agent.max(1);
+    if let Some(limit) = handoff_service::connections::raise_file_limit() {
+        tracing::debug!(limit, "open-file limit");
+    }
     config.seed_demo = args.demo;
     if args.demo && args.simulate_every > 0.0 {
         config.simulator =
@@ -232,8 +269,26 @@ fn agents(command: AgentsCommand) -> Result<()> {
         }
         AgentsCommand::Revoke { name, db } => {
             let store = open_store(db)?;
-            store.revoke_agent(&name)?;
+            let returned = store.revoke_agent(&name)?;
             println!("revoked agent {name}; its tokens no longer work");
+            if !returned.is_empty() {
+                let ids: Vec<String> = returned.iter().map(i64::to_string).collect();
+                println!("back in the waiting queue: conversation {}", ids.join(", "));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn conversations(command: ConversationsCommand) -> Result<()> {
+    match command {
+        ConversationsCommand::Reassign { id, to, queue: _, db } => {
+            let store = open_store(db)?;
+            let conversation = store.reassign(id, to.as_deref())?;
+            match conversation.assignee {
+                Some(agent) => println!("conversation {id} is now assigned to {}", agent.name),
+                None => println!("conversation {id} is back in the waiting queue"),
+            }
         }
     }
     Ok(())
@@ -255,6 +310,7 @@ fn main() -> ExitCode {
             Err(error) => Err(error.into()),
         },
         Command::Agents { command } => agents(command),
+        Command::Conversations { command } => conversations(command),
         Command::Seed { db, conversations, messages } => open_store(db).and_then(|store| {
             let started = std::time::Instant::now();
             demo::seed_synthetic(&store, conversations, messages, 7)?;

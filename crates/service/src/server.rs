@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::api::{router, AppState};
+use crate::connections::{self, ConnectionLimits};
 use crate::demo::{self, SimulatorConfig};
 use crate::store::{SqliteStore, Store, StoreOptions};
 use crate::wait_notice;
@@ -34,6 +35,10 @@ pub struct ServiceConfig {
     /// Seed the demo workspace into an empty database.
     pub seed_demo: bool,
     pub simulator: Option<SimulatorConfig>,
+    /// Open change streams one agent may hold at once; more get 429.
+    pub max_streams_per_agent: usize,
+    /// Timeouts and caps on what the network may ask of the service.
+    pub limits: ConnectionLimits,
 }
 
 impl ServiceConfig {
@@ -49,6 +54,8 @@ impl ServiceConfig {
             prune_every: Duration::from_secs(60),
             seed_demo: false,
             simulator: None,
+            max_streams_per_agent: crate::access::DEFAULT_STREAMS_PER_AGENT,
+            limits: ConnectionLimits::default(),
         }
     }
 }
@@ -147,26 +154,20 @@ pub async fn start(config: ServiceConfig) -> Result<ServiceHandle, StartError> {
         TcpListener::bind(config.addr).await.map_err(|source| StartError::Bind { addr: config.addr, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.addr, source })?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    let (access, revocation_watch) =
+        crate::access::Access::start(dyn_store.clone(), config.max_streams_per_agent, shutdown_rx.clone());
+    tasks.spawn(revocation_watch);
     let state = AppState {
         store: dyn_store.clone(),
         intake_secret: config.intake_secret.clone().map(Arc::from),
         heartbeat: config.heartbeat,
         shutdown: shutdown_rx.clone(),
+        access,
     };
 
-    let mut tasks = JoinSet::new();
-    let mut server_shutdown = shutdown_rx.clone();
     let app = router(state);
-    tasks.spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = server_shutdown.wait_for(|stop| *stop).await;
-            })
-            .await;
-        if let Err(error) = served {
-            tracing::error!(%error, "the HTTP server stopped with an error");
-        }
-    });
+    tasks.spawn(connections::serve(listener, app, config.limits.clone(), shutdown_rx.clone()));
     if let Some(webhook) = config.webhook.clone() {
         tasks.spawn(webhook::run_worker(dyn_store.clone(), webhook, shutdown_rx.clone()));
     }

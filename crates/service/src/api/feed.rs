@@ -84,11 +84,12 @@ fn event(cursor: i64, json: &str) -> Event {
     responses(
         (status = 200, description = "text/event-stream of change records", content_type = "text/event-stream"),
         (status = 410, description = "The cursor is older than the oldest kept change: resync", body = ErrorBody),
+        (status = 429, description = "This agent has too many streams open (`too_many_streams`); see Retry-After", body = ErrorBody),
     )
 )]
 pub async fn stream_changes(
     State(state): State<AppState>,
-    _agent: CurrentAgent,
+    CurrentAgent(agent): CurrentAgent,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<StreamQuery>,
 ) -> ServiceResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
@@ -98,6 +99,7 @@ pub async fn stream_changes(
         })?),
         None => None,
     };
+    let mut pass = state.access.open_stream(agent.id)?;
     // Subscribe before reading the backlog so nothing committed in between is missed.
     let mut live = state.store.subscribe();
     let start = last_event_id.or(query.after).unwrap_or_else(|| state.store.head_cursor());
@@ -120,6 +122,9 @@ pub async fn stream_changes(
                         break 'outer;
                     }
                 };
+                if pass.is_revoked() {
+                    break 'outer;
+                }
                 for record in &page.records {
                     last = record.cursor;
                     yield Ok(event(record.cursor, &record.json));
@@ -132,6 +137,8 @@ pub async fn stream_changes(
             loop {
                 tokio::select! {
                     _ = shutdown.changed() => break 'outer,
+                    // A revoked agent hears nothing more: the stream ends, and so does the token.
+                    _ = pass.revoked() => break 'outer,
                     received = live.recv() => match received {
                         Ok(record) if record.cursor <= last => {}
                         Ok(record) if record.cursor == last + 1 => {

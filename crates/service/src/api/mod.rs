@@ -33,6 +33,8 @@ pub struct AppState {
     pub heartbeat: Duration,
     /// Flips to `true` when the service shuts down, ending open streams.
     pub shutdown: watch::Receiver<bool>,
+    /// Who may keep a stream open: revocations, and the cap per agent.
+    pub access: Arc<crate::access::Access>,
 }
 
 impl AppState {

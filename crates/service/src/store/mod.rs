@@ -115,6 +115,9 @@ pub trait Store: Send + Sync + 'static {
     fn changes_after(&self, after: i64, limit: u32) -> ServiceResult<FeedPage>;
     /// Records committed from now on, in cursor order.
     fn subscribe(&self) -> broadcast::Receiver<FeedRecord>;
+    /// Publishes to subscribers the feed records another process (the admin CLI) committed to
+    /// the database since this one last looked; returns how many.
+    fn publish_external_changes(&self) -> ServiceResult<usize>;
     /// Deletes all but the newest `keep` records; returns how many went.
     fn prune_changes(&self, keep: u64) -> ServiceResult<u64>;
 
@@ -174,8 +177,14 @@ pub trait Store: Send + Sync + 'static {
     /// A fresh token for an existing agent, created if missing (demo sign-in).
     fn issue_token(&self, name: &str) -> ServiceResult<IssuedToken>;
     fn list_agents(&self) -> ServiceResult<Vec<AgentRecord>>;
-    /// Revokes the agent and all of its tokens.
-    fn revoke_agent(&self, name: &str) -> ServiceResult<()>;
+    /// Revokes the agent's tokens at once; its assigned conversations go back to the waiting
+    /// queue, each with a private system note. Returns those conversations' ids.
+    fn revoke_agent(&self, name: &str) -> ServiceResult<Vec<i64>>;
+    /// The ids of every revoked agent (the service ends their live streams).
+    fn revoked_agent_ids(&self) -> ServiceResult<Vec<i64>>;
+    /// An admin's reassignment: to the agent named `to`, or back to the waiting queue (`None`),
+    /// whoever holds it now; a private system note says so.
+    fn reassign(&self, id: i64, to: Option<&str>) -> ServiceResult<Conversation>;
     /// Whether the store holds no conversation yet.
     fn is_empty(&self) -> ServiceResult<bool>;
 }

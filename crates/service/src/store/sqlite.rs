@@ -601,6 +601,29 @@ impl Store for SqliteStore {
         Ok(FeedPage { records, head: head.max(self.head_cursor()), has_more })
     }
 
+    fn publish_external_changes(&self) -> ServiceResult<usize> {
+        // Under the writer lock, so these records reach subscribers in cursor order with this
+        // process's own.
+        let _writer = self.lock_writer();
+        let head = self.head_cursor();
+        let records = self.read(|conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT cursor, record FROM changes WHERE cursor > ?1 ORDER BY cursor")?;
+            let rows = stmt.query_map(params![head], |r| {
+                Ok(FeedRecord { cursor: r.get(0)?, json: r.get::<_, String>(1)?.into() })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })?;
+        let count = records.len();
+        if let Some(last) = records.last() {
+            self.head.fetch_max(last.cursor, Ordering::AcqRel);
+        }
+        for record in records {
+            let _ = self.feed.send(record);
+        }
+        Ok(count)
+    }
+
     fn subscribe(&self) -> broadcast::Receiver<FeedRecord> {
         self.feed.subscribe()
     }
@@ -1083,7 +1106,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn revoke_agent(&self, name: &str) -> ServiceResult<()> {
+    fn revoke_agent(&self, name: &str) -> ServiceResult<Vec<i64>> {
         self.write(|tx| {
             let Some((id, _)) = Self::agent_id_by_name(&tx.tx, name.trim())? else {
                 return Err(ServiceError::NotFound(format!("no agent is named {name:?}; see `agents list`")));
@@ -1094,9 +1117,69 @@ impl Store for SqliteStore {
                 params![id, now],
             )?;
             tx.tx.execute("DELETE FROM agent_tokens WHERE agent_id = ?1", params![id])?;
-            tx.emit(ChangeEntity::Agent {
-                agent: Agent { id, name: name.trim().to_string(), presence: Presence::Offline },
-            })
+            let name = name.trim().to_string();
+            tx.emit(ChangeEntity::Agent { agent: Agent { id, name: name.clone(), presence: Presence::Offline } })?;
+            // Nobody may wait on an agent who can no longer answer.
+            let held: Vec<i64> = tx
+                .tx
+                .prepare("SELECT id FROM conversations WHERE status = 'assigned' AND assignee_id = ?1 ORDER BY id")?
+                .query_map(params![id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for &conversation in &held {
+                Self::set_assignee(tx, conversation, ConversationStatus::Waiting, None)?;
+                let note = format!("{name}'s access was revoked; the conversation is back in the waiting queue.");
+                tx.append_message(conversation, Role::System, SYSTEM_AUTHOR, &note, true, None, None, now)?;
+                tx.touch_conversation(conversation)?;
+            }
+            Ok(held)
+        })
+    }
+
+    fn revoked_agent_ids(&self) -> ServiceResult<Vec<i64>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT id FROM agents WHERE revoked_at_ms IS NOT NULL")?;
+            let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            Ok(ids)
+        })
+    }
+
+    fn reassign(&self, id: i64, to: Option<&str>) -> ServiceResult<Conversation> {
+        self.write(|tx| {
+            let (status, _) = status_of(&tx.tx, id)?;
+            if !matches!(status, ConversationStatus::Waiting | ConversationStatus::Assigned) {
+                return Err(ServiceError::conflict(
+                    "not_with_humans",
+                    format!(
+                        "conversation {id} is {}; only waiting or assigned ones can be reassigned",
+                        status.as_str()
+                    ),
+                ));
+            }
+            let now = tx.now_ms;
+            let note = match to {
+                Some(name) => {
+                    let agent = match Self::agent_id_by_name(&tx.tx, name.trim())? {
+                        Some((agent, false)) => agent,
+                        Some((_, true)) => {
+                            return Err(ServiceError::unprocessable("unknown_agent", format!("{name:?} was revoked")))
+                        }
+                        None => {
+                            return Err(ServiceError::unprocessable(
+                                "unknown_agent",
+                                format!("no agent is named {name:?}; see `agents list`"),
+                            ))
+                        }
+                    };
+                    Self::set_assignee(tx, id, ConversationStatus::Assigned, Some(agent))?;
+                    format!("An admin assigned the conversation to {}.", name.trim())
+                }
+                None => {
+                    Self::set_assignee(tx, id, ConversationStatus::Waiting, None)?;
+                    "An admin put the conversation back in the waiting queue.".to_string()
+                }
+            };
+            tx.append_message(id, Role::System, SYSTEM_AUTHOR, &note, true, None, None, now)?;
+            tx.touch_conversation(id)
         })
     }
 
