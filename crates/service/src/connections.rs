@@ -47,6 +47,7 @@ impl Default for ConnectionLimits {
 }
 
 /// File descriptors kept free for the database, the log and outbound webhooks.
+#[cfg(unix)]
 const RESERVED_FILES: u64 = 128;
 
 /// Seconds a shed client is told to wait.
