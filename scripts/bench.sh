@@ -43,6 +43,9 @@ bin="$CARGO_TARGET_DIR/release"
 work=$(mktemp -d)
 trap 'kill $service_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 export HOME="$work" HANDOFF_DATA_DIR="$work/desk"
+# No keychain outside a desktop session: the encrypted cache's key comes from the environment.
+HANDOFF_CACHE_KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+export HANDOFF_CACHE_KEY
 "$bin/handoff-service" seed --db "$work/service.sqlite" --conversations 10000 --messages 50
 HANDOFF_SERVER_TOKEN=$("$bin/handoff-service" agents add "Bench Agent" --db "$work/service.sqlite" | tail -n 1)
 "$bin/handoff-service" serve --db "$work/service.sqlite" --addr 127.0.0.1:0 --wait-notice-after 0 \

@@ -96,6 +96,7 @@ fn app_info(state: App<'_>) -> Result<AppInfo> {
         me: engine.me(),
         data_dir: state.data_dir().display().to_string(),
         log_dir: profile::log_dir().map(|dir| dir.display().to_string()),
+        cache_notice: engine.cache_notice(),
     })
 }
 

@@ -56,6 +56,8 @@ pub struct AppInfo {
     pub data_dir: String,
     /// Where the app writes its log (a file a day, kept a week).
     pub log_dir: Option<String>,
+    /// What opening the encrypted cache had to do that the agent should know (shown once).
+    pub cache_notice: Option<String>,
 }
 
 /// Why a command failed, for people; `kind` lets the UI react (offline, already claimed…).

@@ -229,6 +229,10 @@ pub fn event(event: &CoreEvent) -> String {
             ConnectionState::Offline { since, error, .. } => {
                 format!("{now} offline since {}: {}", since.format("%H:%M"), line(error, 120))
             }
+            ConnectionState::Refused { error, .. } => format!(
+                "{now} refused: {}; sign in again (`handoff login`) or wipe this device (`handoff logout --clear-cache`)",
+                line(error, 120)
+            ),
         },
         CoreEvent::OutboxChanged { item } => format!(
             "{now} outbox {} #{} {}{}",

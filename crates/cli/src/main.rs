@@ -33,7 +33,8 @@ enum Command {
         #[arg(long)]
         token: String,
     },
-    /// Sign out; --clear-cache also empties the local cache.
+    /// Sign out; --clear-cache also wipes the local cache (every customer's words, drafts and
+    /// unsent messages included) so nothing is left on this device.
     Logout {
         #[arg(long)]
         clear_cache: bool,
@@ -170,6 +171,9 @@ async fn run(cli: Cli) -> Result<()> {
     let data_dir = profile::data_dir(cli.data_dir)?;
     let engine =
         Engine::open(&data_dir).with_context(|| format!("cannot open the profile in {}", data_dir.display()))?;
+    if let Some(notice) = engine.cache_notice() {
+        eprintln!("note: {notice}");
+    }
     match cli.command {
         Command::Login { server, token } => {
             let agent = engine.login(&server, &token).await?;
@@ -177,7 +181,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Logout { clear_cache } => {
             engine.sign_out(clear_cache).await?;
-            println!("signed out{}", if clear_cache { "; the local cache is empty" } else { "" });
+            println!("signed out{}", if clear_cache { "; the local cache is wiped" } else { "" });
         }
         Command::Sync { follow: false, .. } => {
             let report = engine.sync_once().await?;

@@ -7,12 +7,27 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use handoff_core::store::CacheKey;
 use handoff_core::LocalStore;
 use handoff_service::{ServiceConfig, Store};
+
+/// Given to the CLI through the environment: the test opens the cache too, and under Wine the
+/// Windows CLI's keychain is not this process's.
+fn cache_key() -> CacheKey {
+    static KEY: std::sync::OnceLock<CacheKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(CacheKey::random).clone()
+}
+
+fn open_cache(data: &Path) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(data.join("cache.sqlite"))?;
+    cache_key().apply(&conn)?;
+    Ok(conn)
+}
 
 fn handoff(data: &Path, url: &str, token: &str) -> Command {
     let mut command = common::handoff_command();
     command
+        .env("HANDOFF_CACHE_KEY", cache_key().to_hex())
         .env("HANDOFF_DATA_DIR", data)
         .env("HANDOFF_SERVER", url)
         .env("HANDOFF_TOKEN", token)
@@ -22,7 +37,7 @@ fn handoff(data: &Path, url: &str, token: &str) -> Command {
 }
 
 fn cursor_of(data: &Path) -> i64 {
-    let Ok(conn) = rusqlite::Connection::open(data.join("cache.sqlite")) else { return 0 };
+    let Ok(conn) = open_cache(data) else { return 0 };
     conn.query_row("SELECT value FROM sync_state WHERE key = 'cursor'", [], |r| r.get::<_, String>(0))
         .ok()
         .and_then(|v| v.parse().ok())
@@ -58,7 +73,7 @@ async fn killed_during_sync_the_cache_survives_and_converges() {
         }
         let _ = child.kill(); // SIGKILL
         child.wait().unwrap();
-        let conn = rusqlite::Connection::open(data.join("cache.sqlite")).unwrap();
+        let conn = open_cache(&data).unwrap();
         let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
         assert_eq!(integrity, "ok", "round {round}");
         // Whatever was written is whole: every cached conversation's page arrived in one piece.
@@ -68,7 +83,7 @@ async fn killed_during_sync_the_cache_survives_and_converges() {
 
     let out = handoff(&data, &url, &token).arg("sync").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let cache = LocalStore::open(&data).unwrap();
+    let cache = LocalStore::open(&data, &cache_key()).unwrap();
     assert_eq!(cache.integrity_check().unwrap(), "ok");
     assert_eq!(cache.cursor().unwrap(), service.store().head_cursor());
     let conversations = service.store().list_conversations(None, 0, 5000).unwrap().conversations;

@@ -10,6 +10,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use handoff_core::store::CacheKey;
 use handoff_core::{CoreEvent, Engine, LocalStore};
 use handoff_protocol::*;
 use handoff_service::demo::{seed_synthetic, synthetic_sentence};
@@ -50,7 +51,8 @@ async fn bench() {
     .expect("seed");
     println!("seeded 10,001 conversations / 501,000 messages in {:.1} s", started.elapsed().as_secs_f64());
 
-    let engine = Engine::open(&dir.path().join("desk")).expect("engine");
+    // The key is the bench's own: no keychain is needed, and the cost measured is SQLCipher's.
+    let engine = Engine::open_with_key(&dir.path().join("desk"), &CacheKey::random()).expect("engine");
     engine.use_credentials(&url, &token).expect("credentials");
     let mut runs = Vec::new();
     let started = Instant::now();
@@ -161,7 +163,7 @@ async fn bench() {
     let cache_dir = dir.path().join("search");
     let started = Instant::now();
     let cache = tokio::task::spawn_blocking(move || {
-        let cache = LocalStore::open(&cache_dir).expect("cache");
+        let cache = LocalStore::open(&cache_dir, &CacheKey::random()).expect("cache");
         let mut rng = StdRng::seed_from_u64(3);
         let now = Utc::now();
         for batch in 0..100 {
@@ -237,7 +239,7 @@ fn review_bench(dir: &std::path::Path) {
     use handoff_core::insights::review::{build_report, ReviewOptions};
     let fixture = include_str!("../tests/fixtures/handoff_questions.tsv");
     let questions: Vec<&str> = fixture.lines().skip(1).filter_map(|l| l.split_once('\t').map(|(_, q)| q)).collect();
-    let cache = LocalStore::open(&dir.join("review")).expect("cache");
+    let cache = LocalStore::open(&dir.join("review"), &CacheKey::random()).expect("cache");
     let now = Utc::now();
     let mut conversations = Vec::new();
     let mut messages = Vec::new();

@@ -1,10 +1,13 @@
-//! Where the bearer token lives: the OS keychain (Secret Service, Keychain, Credential
-//! Manager) — never a plain file. `HANDOFF_SERVER` / `HANDOFF_TOKEN` override for scripts.
+//! The secrets of a profile and where they live: the OS keychain (Secret Service, Keychain,
+//! Credential Manager) — never a plain file. Two per profile: the bearer token of its service
+//! (`HANDOFF_SERVER` / `HANDOFF_TOKEN` override for scripts) and the key of its encrypted cache
+//! (`HANDOFF_CACHE_KEY` overrides, for machines without a keychain).
 
 use std::path::Path;
 
 use crate::error::{CoreError, CoreResult};
-use crate::profile::{env_value, SERVER_ENV, TOKEN_ENV};
+use crate::profile::{env_value, CACHE_KEY_ENV, SERVER_ENV, TOKEN_ENV};
+use crate::store::CacheKey;
 
 const KEYCHAIN_SERVICE: &str = "handoff-desk";
 
@@ -42,9 +45,35 @@ impl std::fmt::Debug for Credentials {
 
 /// The keychain entry of one profile and server.
 fn entry(data_dir: &Path, server: &str) -> CoreResult<keyring::Entry> {
+    keychain_entry(&format!("{server} ({})", data_dir.display()))
+}
+
+fn keychain_entry(account: &str) -> CoreResult<keyring::Entry> {
     ensure_persistent_keychain()?;
-    let account = format!("{server} ({})", data_dir.display());
-    keyring::Entry::new(KEYCHAIN_SERVICE, &account).map_err(keychain_error)
+    keyring::Entry::new(KEYCHAIN_SERVICE, account).map_err(keychain_error)
+}
+
+/// The key of the profile's encrypted cache: `HANDOFF_CACHE_KEY`, else the keychain's, made
+/// there on first use. A key that went missing from the keychain is replaced by a new one; the
+/// cache it no longer opens is set aside by [`crate::LocalStore::open`]. Blocks.
+pub fn cache_key(data_dir: &Path) -> CoreResult<CacheKey> {
+    if let Some(text) = env_value(CACHE_KEY_ENV) {
+        return CacheKey::from_hex(&text).ok_or_else(|| {
+            CoreError::Invalid(format!("{CACHE_KEY_ENV} must be 64 hexadecimal digits (a 256-bit key)"))
+        });
+    }
+    let entry = keychain_entry(&format!("cache key ({})", data_dir.display()))?;
+    match entry.get_password() {
+        Ok(text) => match CacheKey::from_hex(&text) {
+            Some(key) => return Ok(key),
+            None => tracing::warn!("the cache key in the keychain is malformed; making a new one"),
+        },
+        Err(keyring::Error::NoEntry) => {}
+        Err(e) => return Err(keychain_error(e)),
+    }
+    let key = CacheKey::random();
+    entry.set_password(&key.to_hex()).map_err(keychain_error)?;
+    Ok(key)
 }
 
 /// Refuses keyring's in-memory fallback: a build for a system without its platform store would
@@ -64,8 +93,8 @@ fn keychain_error(error: keyring::Error) -> CoreError {
     match error {
         keyring::Error::NoEntry => CoreError::NotSignedIn,
         keyring::Error::PlatformFailure(e) | keyring::Error::NoStorageAccess(e) => CoreError::Keychain(format!(
-            "{KEYCHAIN_NAME} cannot be reached ({e}). {KEYCHAIN_ADVICE}, or set {SERVER_ENV} and \
-             {TOKEN_ENV} in the environment instead"
+            "{KEYCHAIN_NAME} cannot be reached ({e}). {KEYCHAIN_ADVICE}, or set {SERVER_ENV}, \
+             {TOKEN_ENV} and {CACHE_KEY_ENV} in the environment instead"
         )),
         other => CoreError::Keychain(format!("{KEYCHAIN_NAME} failed: {other}")),
     }

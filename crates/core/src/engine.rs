@@ -14,7 +14,7 @@ use crate::insights::context::{self, HandoffContext};
 use crate::insights::review::{self, ReviewOptions, ReviewReport};
 use crate::notifications::{self, Notice, NotificationPrefs};
 use crate::preferences::{ReviewPrefs, WaitThresholds};
-use crate::store::{LocalStore, DEFAULT_RETENTION_DAYS};
+use crate::store::{CacheKey, LocalStore, DEFAULT_RETENTION_DAYS};
 use crate::views::*;
 
 /// Settings keys.
@@ -46,6 +46,10 @@ pub struct Engine {
     pub(crate) stats_wake: Notify,
     /// One outbox flush at a time keeps replies in order.
     pub(crate) flush_lock: tokio::sync::Mutex<()>,
+    /// Turned on to stop the live loops for good (sign out), whoever started them.
+    pub(crate) halt: watch::Sender<bool>,
+    /// How many [`Engine::run`] tasks are still going; a wipe waits for none.
+    pub(crate) running: watch::Sender<usize>,
 }
 
 /// Runs a blocking cache call off the async runtime.
@@ -60,9 +64,16 @@ pub(crate) async fn blocking<T: Send + 'static>(
 }
 
 impl Engine {
-    /// Opens the profile in `data_dir` (creating its cache on first use).
+    /// Opens the profile in `data_dir` (creating its encrypted cache on first use) with the
+    /// cache key from `HANDOFF_CACHE_KEY` or the OS keychain (made there on first use).
     pub fn open(data_dir: &Path) -> CoreResult<Arc<Self>> {
-        let store = Arc::new(LocalStore::open(data_dir)?);
+        let key = credentials::cache_key(data_dir)?;
+        Self::open_with_key(data_dir, &key)
+    }
+
+    /// Opens the profile with a cache key the caller keeps (benchmarks, tools).
+    pub fn open_with_key(data_dir: &Path, key: &CacheKey) -> CoreResult<Arc<Self>> {
+        let store = Arc::new(LocalStore::open(data_dir, key)?);
         let status = SyncStatus {
             connection: ConnectionState::Connecting { attempt: 0 },
             last_synced_at: store.sync_value("last_synced_at")?,
@@ -80,6 +91,8 @@ impl Engine {
             reconnect_wake: Notify::new(),
             stats_wake: Notify::new(),
             flush_lock: tokio::sync::Mutex::new(()),
+            halt: watch::channel(false).0,
+            running: watch::channel(0).0,
         }))
     }
 
@@ -147,7 +160,7 @@ impl Engine {
                     previous.unwrap_or_default()
                 )));
             }
-            self.store.clear_all()?;
+            blocking(&self.store, |store| store.wipe()).await?;
         }
         let data_dir = self.data_dir.clone();
         let (keep_server, keep_token) = (server.clone(), token.trim().to_string());
@@ -162,8 +175,12 @@ impl Engine {
         Ok(agent)
     }
 
-    /// Signs out: forgets the token; with `clear_cache`, empties the cache too.
-    pub async fn sign_out(&self, clear_cache: bool) -> CoreResult<()> {
+    /// Signs out: forgets the token; with `wipe`, first stops the live sync (so nothing is
+    /// written back) and then removes every customer's words from the cache ([`LocalStore::wipe`]).
+    pub async fn sign_out(&self, wipe: bool) -> CoreResult<()> {
+        if wipe {
+            self.stop_live_sync().await;
+        }
         if let Some(server) = self.stored_server()? {
             let data_dir = self.data_dir.clone();
             tokio::task::spawn_blocking(move || credentials::delete_token(&data_dir, &server))
@@ -172,12 +189,25 @@ impl Engine {
         }
         self.store.remove_setting(SERVER_SETTING)?;
         self.store.remove_setting(AGENT_SETTING)?;
-        if clear_cache {
-            self.store.clear_all()?;
-        }
         *self.client.write().unwrap_or_else(|p| p.into_inner()) = None;
         *self.me.write().unwrap_or_else(|p| p.into_inner()) = None;
+        if wipe {
+            blocking(&self.store, |store| store.wipe()).await?;
+        }
         Ok(())
+    }
+
+    /// Stops the loops [`Engine::run`] started and waits until they have ended.
+    pub async fn stop_live_sync(&self) {
+        self.halt.send_replace(true);
+        let mut running = self.running.subscribe();
+        let _ = running.wait_for(|n| *n == 0).await;
+    }
+
+    /// What opening the cache found that the person should know (encrypted an old cache, or
+    /// started afresh because the key did not fit), once per start.
+    pub fn cache_notice(&self) -> Option<String> {
+        self.store.opening().notice()
     }
 
     /// The credentials in force (environment first, then the keychain).

@@ -15,6 +15,8 @@ pub const DATA_DIR_ENV: &str = "HANDOFF_DATA_DIR";
 pub const SERVER_ENV: &str = "HANDOFF_SERVER";
 pub const TOKEN_ENV: &str = "HANDOFF_TOKEN";
 pub const LOG_DIR_ENV: &str = "HANDOFF_LOG_DIR";
+/// 64 hex digits: the cache key, for machines without an OS keychain.
+pub const CACHE_KEY_ENV: &str = "HANDOFF_CACHE_KEY";
 
 /// The folder of the app's log files: `HANDOFF_LOG_DIR`, else the system's log folder.
 pub fn log_dir() -> Option<PathBuf> {

@@ -416,14 +416,27 @@ impl Engine {
     }
 
     /// Runs sync, outbox delivery and queue statistics until `shutdown` turns true.
-    pub fn run(self: &Arc<Self>, shutdown: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+    /// [`Engine::stop_live_sync`] stops them too.
+    pub fn run(self: &Arc<Self>, mut shutdown: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
         let engine = self.clone();
+        let running = RunningGuard::new(self);
+        let (stop, stopped) = watch::channel(false);
+        let mut halt = self.halt.subscribe();
         tokio::spawn(async move {
-            let outbox = tokio::spawn(engine.clone().outbox_loop(shutdown.clone()));
-            let stats = tokio::spawn(engine.clone().stats_loop(shutdown.clone()));
-            engine.sync_loop(shutdown).await;
+            let _running = running;
+            let relay = tokio::spawn(async move {
+                tokio::select! {
+                    _ = shutdown.wait_for(|stop| *stop) => {}
+                    _ = halt.wait_for(|halt| *halt) => {}
+                }
+                let _ = stop.send(true);
+            });
+            let outbox = tokio::spawn(engine.clone().outbox_loop(stopped.clone()));
+            let stats = tokio::spawn(engine.clone().stats_loop(stopped.clone()));
+            engine.sync_loop(stopped).await;
             let _ = outbox.await;
             let _ = stats.await;
+            relay.abort();
         })
     }
 
@@ -438,6 +451,7 @@ impl Engine {
             if *shutdown.borrow() {
                 break;
             }
+            let refused = matches!(result, Err(CoreError::Unauthorized(_)));
             let error = match result {
                 Ok(()) => "the live stream closed".to_string(),
                 Err(CoreError::Unauthorized(message)) => format!("the service refused the token: {message}"),
@@ -450,10 +464,14 @@ impl Engine {
             let since = *offline_since.get_or_insert_with(Utc::now);
             let delay = backoff(attempt);
             tracing::info!(%error, attempt, retry_in_ms = delay.as_millis() as u64, "sync disconnected");
-            self.set_connection(ConnectionState::Offline {
-                since,
-                error,
-                retry_at: Some(Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default()),
+            self.set_connection(if refused {
+                ConnectionState::Refused { since, error }
+            } else {
+                ConnectionState::Offline {
+                    since,
+                    error,
+                    retry_at: Some(Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default()),
+                }
             });
             tokio::select! {
                 _ = shutdown.changed() => break,
@@ -507,6 +525,22 @@ impl Engine {
                 }
             }
         }
+    }
+}
+
+/// Counts a live [`Engine::run`] task for as long as it exists, even if it panics.
+struct RunningGuard(watch::Sender<usize>);
+
+impl RunningGuard {
+    fn new(engine: &Engine) -> Self {
+        engine.running.send_modify(|n| *n += 1);
+        Self(engine.running.clone())
+    }
+}
+
+impl Drop for RunningGuard {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
     }
 }
 

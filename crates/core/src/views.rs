@@ -129,6 +129,9 @@ pub enum ConnectionState {
     Connecting { attempt: u32 },
     /// Unreachable since `since`; the next attempt is due at `retry_at`.
     Offline { since: DateTime<Utc>, error: String, retry_at: Option<DateTime<Utc>> },
+    /// The service refused this device's token (revoked or expired): sign in again with a new
+    /// token, or sign out and wipe the cache.
+    Refused { since: DateTime<Utc>, error: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

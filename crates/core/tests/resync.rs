@@ -145,6 +145,7 @@ async fn old_resolved_conversations_are_purged_with_messages_and_index_rows() {
     // Age one resolved conversation by 40 days.
     {
         let conn = rusqlite::Connection::open(engine.store().path()).unwrap();
+        handoff_core::credentials::cache_key(engine.data_dir()).unwrap().apply(&conn).unwrap();
         let forty_days = 40 * 24 * 3600 * 1000_i64;
         conn.execute(
             "UPDATE conversations SET updated_at_ms = updated_at_ms - ?2 WHERE id = ?1",

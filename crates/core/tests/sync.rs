@@ -170,6 +170,7 @@ async fn gaps_in_a_transcript_are_detected_and_filled() {
     // Punch holes into the cache, as a lost page would.
     {
         let conn = rusqlite::Connection::open(engine.store().path()).unwrap();
+        handoff_core::credentials::cache_key(engine.data_dir()).unwrap().apply(&conn).unwrap();
         conn.execute("DELETE FROM messages WHERE conversation_id = ?1 AND seq IN (2, 3, 6)", [id]).unwrap();
     }
     assert_eq!(engine.store().messages(id).unwrap().len(), 5);

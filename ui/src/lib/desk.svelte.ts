@@ -17,7 +17,7 @@ import {
 } from "./backend";
 import { debounce } from "./debounce";
 import { describeError } from "./errors";
-import { showError } from "./toasts.svelte";
+import { showError, showInfo } from "./toasts.svelte";
 
 /** A request to show a given message of the open conversation. */
 export interface Jump {
@@ -98,6 +98,8 @@ class Desk {
 
   #listeners = new Set<CoreListener>();
   #queueRequest = 0;
+  /** The cache notice already shown as a toast, so a refresh does not repeat it. */
+  #cacheNoticeShown: string | null = null;
   #selectedIndex = 0;
   #refreshQueueSoon = debounce(() => void this.refreshQueue(), 150);
   #refreshAgentsSoon = debounce(() => void this.refreshAgents(), 300);
@@ -139,6 +141,10 @@ class Desk {
     try {
       this.info = await backend.appInfo();
       this.startupError = null;
+      if (this.info.cache_notice && this.info.cache_notice !== this.#cacheNoticeShown) {
+        this.#cacheNoticeShown = this.info.cache_notice;
+        showInfo(this.info.cache_notice);
+      }
     } catch (error) {
       this.startupError = describeError(error);
     }

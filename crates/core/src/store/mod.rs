@@ -3,6 +3,7 @@
 //! One writer connection and one reader connection: the sync engine writes while the UI reads.
 
 mod apply;
+mod encryption;
 mod outbox;
 mod queries;
 mod retention;
@@ -19,6 +20,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub use apply::{ApplyOutcome, GapToFill};
+pub use encryption::{CacheKey, CacheOpening};
 pub use outbox::check_text;
 pub use retention::DEFAULT_RETENTION_DAYS;
 
@@ -34,6 +36,7 @@ pub struct LocalStore {
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
     transcripts: transcripts::TranscriptCache,
+    opening: CacheOpening,
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -68,23 +71,35 @@ pub fn time_from_ms(ms: i64) -> DateTime<Utc> {
 }
 
 impl LocalStore {
-    /// Opens (creating if needed) the cache in `data_dir`.
-    pub fn open(data_dir: &Path) -> CoreResult<Self> {
+    /// Opens (creating if needed) the encrypted cache in `data_dir` with `key`; see
+    /// [`LocalStore::opening`] for what that took.
+    pub fn open(data_dir: &Path, key: &CacheKey) -> CoreResult<Self> {
         crate::profile::create_private_dir(data_dir)
             .map_err(|e| CoreError::DataDir { path: data_dir.display().to_string(), reason: e.to_string() })?;
         let path = data_dir.join(CACHE_FILE);
-        let mut writer = Connection::open(&path)?;
-        configure(&writer)?;
+        let opening = encryption::prepare(&path, key)?;
+        let connect = || -> CoreResult<Connection> {
+            let conn = Connection::open(&path)?;
+            key.apply(&conn)?;
+            configure(&conn)?;
+            Ok(conn)
+        };
+        let mut writer = connect()?;
         migrate(&mut writer)?;
-        let reader = Connection::open(&path)?;
-        configure(&reader)?;
+        let reader = connect()?;
         reader.pragma_update(None, "query_only", true)?;
         Ok(Self {
             path,
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
             transcripts: transcripts::TranscriptCache::default(),
+            opening,
         })
+    }
+
+    /// Whether opening found a plain cache to encrypt or an unreadable one to set aside.
+    pub fn opening(&self) -> &CacheOpening {
+        &self.opening
     }
 
     pub fn path(&self) -> &Path {
@@ -177,14 +192,31 @@ impl LocalStore {
         })
     }
 
-    /// Empties the cache entirely, outbox and announcements included (sign out).
-    pub fn clear_all(&self) -> CoreResult<()> {
-        self.write(|tx| {
-            tx.execute_batch(
-                "DELETE FROM messages; DELETE FROM conversations; DELETE FROM agents; DELETE FROM sync_state; \
-                 DELETE FROM outbox; DELETE FROM announcements;",
-            )?;
-            Ok(())
-        })
+    /// Removes every customer's words from the cache (sign out, another service): conversations,
+    /// messages and their search index, outbox, drafts, announcements, sync state and the
+    /// sign-in; preferences stay. Then `VACUUM` rebuilds the file so no deleted row survives in
+    /// a free page, and the WAL is truncated to nothing. A cache set aside as unreadable goes too.
+    pub fn wipe(&self) -> CoreResult<()> {
+        let mut writer = self.lock_writer();
+        // No read may hold a snapshot while the WAL is truncated.
+        let _reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = writer.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(
+            "DELETE FROM messages; DELETE FROM conversations; DELETE FROM agents; DELETE FROM sync_state; \
+             DELETE FROM outbox; DELETE FROM announcements; \
+             DELETE FROM settings WHERE key LIKE 'draft:%' OR key IN ('server', 'agent'); \
+             INSERT INTO messages_fts(messages_fts) VALUES ('delete-all');",
+        )?;
+        tx.commit()?;
+        writer.execute_batch("VACUUM;")?;
+        let busy: i64 = writer.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+        if busy != 0 {
+            return Err(CoreError::Invalid(
+                "the cache is still in use by another Handoff Desk process; close it and sign out again".into(),
+            ));
+        }
+        self.transcripts.clear();
+        encryption::remove_set_aside(&self.path)?;
+        Ok(())
     }
 }

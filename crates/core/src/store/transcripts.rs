@@ -35,6 +35,10 @@ impl TranscriptCache {
         Some(entry.view.clone())
     }
 
+    pub fn clear(&self) {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
     pub fn put(&self, id: i64, signature: String, view: Arc<ConversationView>) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= CAPACITY && !entries.contains_key(&id) {

@@ -52,6 +52,11 @@ impl Harness {
         self.service.as_ref().expect("the service is running").store().as_ref()
     }
 
+    /// The service's store, for threads of their own.
+    pub fn store_handle(&self) -> Arc<dyn Store> {
+        self.service.as_ref().expect("the service is running").store().clone()
+    }
+
     pub fn alice_ref(&self) -> AgentRef {
         self.alice.agent.clone()
     }
