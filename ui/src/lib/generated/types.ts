@@ -135,7 +135,7 @@ export type SearchHit = { conversation_id: number, seq: number, customer_name: s
 
 export type OutboxItem = { client_id: string, conversation_id: number, text: string, private: boolean, state: DeliveryState, error: string | null, attempts: number, created_at: string, };
 
-export type ConnectionState = { "state": "online" } | { "state": "connecting", attempt: number, } | { "state": "offline", since: string, error: string, retry_at: string | null, };
+export type ConnectionState = { "state": "online" } | { "state": "connecting", attempt: number, } | { "state": "offline", since: string, error: string, retry_at: string | null, } | { "state": "refused", since: string, error: string, };
 
 export type SyncStatus = { connection: ConnectionState, last_synced_at: string | null, cursor: number, };
 
@@ -289,7 +289,11 @@ demo: boolean, server: string | null, me: AgentRef | null, data_dir: string,
 /**
  * Where the app writes its log (a file a day, kept a week).
  */
-log_dir: string | null, };
+log_dir: string | null, 
+/**
+ * What opening the encrypted cache had to do that the agent should know (shown once).
+ */
+cache_notice: string | null, };
 
 export type CommandError = { kind: string, message: string, 
 /**
