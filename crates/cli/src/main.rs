@@ -419,8 +419,8 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("HANDOFF_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(terminal::log_writer)
+        .with_ansi(terminal::stderr_is_terminal())
         .init();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {

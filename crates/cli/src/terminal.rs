@@ -5,7 +5,7 @@
 //! and every write goes through [`out`], [`json`] or [`error`], which apply it again, so a
 //! forgotten call cannot let a control character through. crates/cli/clippy.toml forbids
 //! `println!` and friends elsewhere in the binary.
-#![allow(clippy::disallowed_macros)]
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)]
 
 use std::io::Write;
 
@@ -73,6 +73,17 @@ pub fn json<T: serde::Serialize>(value: &T, compact: bool) -> anyhow::Result<()>
 /// Prints `error: …` to stderr on one line: an error may quote the service.
 pub fn error(message: &str) {
     write_to(&mut std::io::stderr().lock(), &format!("error: {}\n", safe(message)));
+}
+
+/// Where `HANDOFF_LOG` diagnostics go. tracing-subscriber (0.3.20 and later) escapes control
+/// characters in what it logs, so service text in a log line cannot drive the terminal either.
+pub fn log_writer() -> std::io::Stderr {
+    std::io::stderr()
+}
+
+/// Whether stderr is a terminal (log lines are coloured only then).
+pub fn stderr_is_terminal() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stderr())
 }
 
 fn write_to(sink: &mut impl Write, text: &str) {
