@@ -358,7 +358,9 @@ async fn sign_out<R: Runtime>(app: AppHandle<R>, state: App<'_>, clear_cache: bo
 #[tauri::command]
 fn open_link<R: Runtime>(app: AppHandle<R>, url: String) -> Result<()> {
     let url = links::external_url(&url).ok_or_else(|| {
-        CommandError::invalid("this link does not open: only https/http links with a host and mailto links to one address do")
+        CommandError::invalid(
+            "this link does not open: only https/http links with a host and mailto links to one address do",
+        )
     })?;
     app.opener().open_url(url, None::<&str>).map_err(|e| CommandError::internal(e.to_string()))
 }

@@ -63,7 +63,12 @@ fn commands_read_the_cache_queue_replies_and_report_errors_for_people() {
     assert_eq!(lost["assignee"]["name"], "Other Agent");
     let empty = invoke(&webview, "send_message", json!({"id": ids[0], "text": "  ", "private": false})).unwrap_err();
     assert_eq!(empty["kind"], "invalid");
-    for url in ["javascript:alert(1)", "file:///etc/passwd", "mailto:sam@example.com?bcc=eve@example.com", "https://u:p@x.example"] {
+    for url in [
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "mailto:sam@example.com?bcc=eve@example.com",
+        "https://u:p@x.example",
+    ] {
         let link = invoke(&webview, "open_link", json!({"url": url})).unwrap_err();
         assert_eq!(link["kind"], "invalid", "{url}");
     }

@@ -84,7 +84,8 @@ pub fn conversation(view: &ConversationView) -> String {
     let c = &view.conversation;
     let mut out = String::new();
     let vip = if c.customer.vip { " ★ VIP" } else { "" };
-    let _ = writeln!(out, "#{} {}{} — {} via {}", c.id, safe(&c.customer.name), vip, c.status.as_str(), safe(&c.channel));
+    let _ =
+        writeln!(out, "#{} {}{} — {} via {}", c.id, safe(&c.customer.name), vip, c.status.as_str(), safe(&c.channel));
     if let Some(email) = &c.customer.email {
         let _ = writeln!(out, "  email: {}", safe(email));
     }
@@ -158,8 +159,15 @@ pub fn outbox(items: &[OutboxItem]) -> String {
             DeliveryState::Failed => format!("failed: {}", line(item.error.as_deref().unwrap_or("refused"), 120)),
             other => other.as_str().to_string(),
         };
-        let _ =
-            writeln!(out, "{} #{} {} ({}) {}", safe(&item.client_id), item.conversation_id, kind, state, line(&item.text, 60));
+        let _ = writeln!(
+            out,
+            "{} #{} {} ({}) {}",
+            safe(&item.client_id),
+            item.conversation_id,
+            kind,
+            state,
+            line(&item.text, 60)
+        );
     }
     out
 }

@@ -248,7 +248,9 @@ async fn run(cli: Cli) -> Result<()> {
                         .agents()?
                         .into_iter()
                         .find(|a| a.name == agent)
-                        .with_context(|| format!("no agent named \"{}\" in the cache; run `handoff sync` first", safe(&agent)))?
+                        .with_context(|| {
+                            format!("no agent named \"{}\" in the cache; run `handoff sync` first", safe(&agent))
+                        })?
                         .id
                 }
             };
@@ -308,13 +310,12 @@ async fn run(cli: Cli) -> Result<()> {
             let status = engine.status().borrow().clone();
             let server = engine.stored_server()?.or_else(|| profile::env_value(profile::SERVER_ENV));
             terminal::out(&format::status(
-                    server.as_deref(),
-                    engine.me().as_ref(),
-                    &status,
-                    engine.store().queue_stats()?.as_ref(),
-                    engine.store().outbox()?.len()
-                )
-            );
+                server.as_deref(),
+                engine.me().as_ref(),
+                &status,
+                engine.store().queue_stats()?.as_ref(),
+                engine.store().outbox()?.len(),
+            ));
         }
     }
     Ok(())

@@ -933,7 +933,7 @@ async fn sync_without_credentials_tells_how_to_sign_in() {
 const NASTY: &str = "N\u{1b}[2J\u{1b}[H\rover\nforged: line\u{7}\u{9b}31m\u{7f}";
 
 /// No control character but line breaks (and the `\r` of a CSV `\r\n`) reached the terminal, and
-/// no line was forged.
+/// no line was forged (except in CSV, where a quoted field may hold a line break).
 #[track_caller]
 fn assert_terminal_safe(what: &str, out: &Out) {
     for (stream, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
@@ -942,7 +942,11 @@ fn assert_terminal_safe(what: &str, out: &Out) {
             let crlf = c == '\r' && chars.peek() == Some(&'\n');
             assert!(!c.is_control() || c == '\n' || crlf, "{what}: a raw {c:?} reached {stream}: {out:?}");
         }
-        assert!(!text.lines().any(|l| l.starts_with("forged")), "{what}: a line was forged on {stream}: {out:?}");
+        let csv = what.ends_with("--csv");
+        assert!(
+            csv || !text.lines().any(|l| l.starts_with("forged")),
+            "{what}: a line was forged on {stream}: {out:?}"
+        );
     }
 }
 
@@ -1008,10 +1012,11 @@ async fn every_command_escapes_what_the_service_sent() {
         format!("claimed conversation {id} (Customer N\\u{{1b}}[2J\\u{{1b}}[H\\rover\\nforged: line\\u{{7}}\\u{{9b}}31m\\u{{7f}})\n")
     );
     let show = &find(&format!("show {id}")).stdout;
-    for part in ["via web N\\u{1b}[2J", "trigger N\\u{1b}", "summary N\\u{1b}", "email: samN\\u{1b}", "assignee: Me N"] {
+    for part in ["via web N\\u{1b}[2J", "trigger N\\u{1b}", "summary N\\u{1b}", "email: samN\\u{1b}"] {
         assert!(show.contains(part), "{part:?} missing: {show}");
     }
     assert!(show.contains("zebra N\\u{1b}[2J\\u{1b}[H\\rover\n     forged: line"), "message lines stay lines: {show}");
+    assert!(find(&format!("show {taken}")).stdout.contains("  assignee: Other N\\u{1b}[2J"));
     let json = find(&format!("show {id} --json")).json();
     assert_eq!(json["conversation"]["customer"]["name"], format!("Customer {NASTY}"), "JSON keeps the text exact");
     assert!(find("presence away").stdout.starts_with("Me N\\u{1b}[2J"), "{:?}", find("presence away"));

@@ -157,7 +157,10 @@ async fn login_reads_a_piped_token_into_the_os_keychain() {
     .unwrap();
     let (login, sync) = out;
     assert!(login.status.success(), "login: {}", String::from_utf8_lossy(&login.stderr));
-    assert!(String::from_utf8_lossy(&login.stdout).contains("signed in") && String::from_utf8_lossy(&login.stdout).contains("Keychain Kim"));
+    assert!(
+        String::from_utf8_lossy(&login.stdout).contains("signed in")
+            && String::from_utf8_lossy(&login.stdout).contains("Keychain Kim")
+    );
     assert!(sync.status.success(), "sync with the stored token: {}", String::from_utf8_lossy(&sync.stderr));
     service.shutdown().await;
 }

@@ -19,15 +19,19 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LinkSegment {
-    Text { text: String },
+    Text {
+        text: String,
+    },
     /// `text` as the customer wrote it; `href` the checked URL to open.
-    Link { text: String, href: String },
+    Link {
+        text: String,
+        href: String,
+    },
 }
 
 // A URL runs until whitespace or a character that cannot appear unescaped in one.
-static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)\b(?:https?://|mailto:)[^\s<>"'`{}|\\^]+"#).expect("the link pattern compiles")
-});
+static CANDIDATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)\b(?:https?://|mailto:)[^\s<>"'`{}|\\^]+"#).expect("the link pattern compiles"));
 
 /// Splits untrusted text into plain text and checked links; the pieces join back to `text`.
 pub fn segments(text: &str) -> Vec<LinkSegment> {
@@ -194,7 +198,10 @@ mod tests {
 
     #[test]
     fn mail_links_take_one_plain_address_and_nothing_else() {
-        assert_eq!(external_url("mailto:sam.lee+desk@example.co.uk").as_deref(), Some("mailto:sam.lee+desk@example.co.uk"));
+        assert_eq!(
+            external_url("mailto:sam.lee+desk@example.co.uk").as_deref(),
+            Some("mailto:sam.lee+desk@example.co.uk")
+        );
         assert_eq!(external_url("MAILTO:sam@example.com").as_deref(), Some("mailto:sam@example.com"));
         for wrong in [
             "mailto:",
@@ -246,7 +253,8 @@ mod tests {
             ]
         );
         // Refused candidates stay text, whole.
-        let text = "write to mailto:sam@example.com?bcc=evil@example.com or javascript:alert(1) or https://u:p@x.example";
+        let text =
+            "write to mailto:sam@example.com?bcc=evil@example.com or javascript:alert(1) or https://u:p@x.example";
         assert_eq!(segments(text), vec![plain(text)]);
         assert_eq!(segments(""), vec![]);
         assert_eq!(segments("no links"), vec![plain("no links")]);

@@ -100,7 +100,11 @@ mod tests {
     fn event_strategy() -> impl Strategy<Value = SseEvent> {
         // No line breaks inside a field (they would end it); any other text, non-ASCII included.
         let field = "[^\\r\\n]{0,12}";
-        (proptest::option::of("[0-9]{1,6}"), proptest::option::of("[a-z_]{1,10}"), proptest::collection::vec(field, 1..4))
+        (
+            proptest::option::of("[0-9]{1,6}"),
+            proptest::option::of("[a-z_]{1,10}"),
+            proptest::collection::vec(field, 1..4),
+        )
             .prop_map(|(id, event, lines)| SseEvent { id, event, data: lines.join("\n") })
     }
 
