@@ -6,6 +6,7 @@ use handoff_core::insights::canned::CannedResponse;
 use handoff_core::insights::context::{EarlierConversation, HandoffContext};
 use handoff_core::insights::facts::{FactKind, KeyFact};
 use handoff_core::insights::review::{DayCount, GroupExample, QuestionGroup, ReasonCount, ReviewReport};
+use handoff_core::links::LinkSegment;
 use handoff_core::notifications::NotificationPrefs;
 use handoff_core::preferences::{ReviewPrefs, WaitThresholds};
 use handoff_core::*;
@@ -64,6 +65,7 @@ pub fn typescript() -> String {
         declaration::<ReviewReport>(),
         declaration::<ReviewPrefs>(),
         declaration::<WaitThresholds>(),
+        declaration::<LinkSegment>(),
         // shell
         declaration::<NavigateTarget>(),
         declaration::<DeskEvent>(),

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use handoff_core::insights::canned::CannedResponse;
 use handoff_core::insights::context::HandoffContext;
+use handoff_core::links::{self, LinkSegment};
 use handoff_core::notifications::NotificationPrefs;
 use handoff_core::*;
 use handoff_protocol::*;
@@ -53,6 +54,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         sign_in,
         sign_out,
         open_link,
+        link_segments,
         take_pending_navigation,
         ui_ready,
         handoff_context,
@@ -351,15 +353,23 @@ async fn sign_out<R: Runtime>(app: AppHandle<R>, state: App<'_>, clear_cache: bo
     Ok(())
 }
 
-/// Opens a link from a message in the OS browser — only web and mail links, only on a click.
+/// Opens a link from a message in the OS browser or mail program, only on a click. The front
+/// end only offers links from [`link_segments`]; this checks again, with the same rules, because
+/// a command can be called with anything.
 #[tauri::command]
 fn open_link<R: Runtime>(app: AppHandle<R>, url: String) -> Result<()> {
-    let url = url.trim();
-    let allowed = ["https://", "http://", "mailto:"].iter().any(|scheme| url.to_ascii_lowercase().starts_with(scheme));
-    if !allowed || url.chars().any(char::is_whitespace) {
-        return Err(CommandError::invalid("only http, https and mailto links open"));
-    }
+    let url = links::external_url(&url).ok_or_else(|| {
+        CommandError::invalid(
+            "this link does not open: only https/http links with a host and mailto links to one address do",
+        )
+    })?;
     app.opener().open_url(url, None::<&str>).map_err(|e| CommandError::internal(e.to_string()))
+}
+
+/// Message text split into plain text and the links it may show (handoff-core's `links`).
+#[tauri::command]
+fn link_segments(text: String) -> Vec<LinkSegment> {
+    links::segments(&text)
 }
 
 /// Where a notification or deep link asked to go before the front end was listening.

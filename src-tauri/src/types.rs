@@ -7,14 +7,8 @@ use serde::{Deserialize, Serialize};
 /// The one event channel from the shell to the front end.
 pub const DESK_EVENT: &str = "desk-event";
 
-/// Where the window should go.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[serde(tag = "view", rename_all = "snake_case")]
-pub enum NavigateTarget {
-    Queue,
-    Conversation { id: i64 },
-    Review,
-}
+/// Where the window should go (parsed from `handoff://` links in handoff-core).
+pub use handoff_core::deep_link::NavigateTarget;
 
 /// What the front end hears.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]

@@ -63,8 +63,30 @@ fn commands_read_the_cache_queue_replies_and_report_errors_for_people() {
     assert_eq!(lost["assignee"]["name"], "Other Agent");
     let empty = invoke(&webview, "send_message", json!({"id": ids[0], "text": "  ", "private": false})).unwrap_err();
     assert_eq!(empty["kind"], "invalid");
-    let link = invoke(&webview, "open_link", json!({"url": "javascript:alert(1)"})).unwrap_err();
-    assert_eq!(link["kind"], "invalid");
+    for url in [
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "mailto:sam@example.com?bcc=eve@example.com",
+        "https://u:p@x.example",
+    ] {
+        let link = invoke(&webview, "open_link", json!({"url": url})).unwrap_err();
+        assert_eq!(link["kind"], "invalid", "{url}");
+    }
+    // Message text comes back split into text and the links it may show, checked by handoff-core.
+    let segments = invoke(
+        &webview,
+        "link_segments",
+        json!({"text": "See https://example.com/help. Or mailto:sam@example.com?bcc=eve@example.com"}),
+    )
+    .unwrap();
+    assert_eq!(
+        segments,
+        json!([
+            {"kind": "text", "text": "See "},
+            {"kind": "link", "text": "https://example.com/help", "href": "https://example.com/help"},
+            {"kind": "text", "text": ". Or mailto:sam@example.com?bcc=eve@example.com"},
+        ])
+    );
     let missing = invoke(&webview, "open_conversation", json!({"id": 424242})).unwrap_err();
     assert_eq!(missing["kind"], "not_found");
 

@@ -1,5 +1,6 @@
-//! Human-readable output. Customer text is untrusted: control characters are shown escaped so
-//! nothing a customer typed can drive the terminal.
+//! Human-readable output. Everything from the service is untrusted: each value goes through
+//! [`safe`] (or [`line`], built on it), so nothing a customer or the service wrote can drive the
+//! terminal or forge a line of output.
 
 use std::fmt::Write;
 
@@ -8,16 +9,11 @@ use handoff_core::sync::SyncReport;
 use handoff_core::*;
 use handoff_protocol::*;
 
-/// Makes untrusted text safe for a terminal: escapes control characters (ANSI escapes included).
-pub fn safe(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() && c != '\n' { c.escape_default().to_string() } else { c.to_string() })
-        .collect()
-}
+use crate::terminal::safe;
 
-/// One line, at most `max` characters.
+/// One line, at most `max` characters: line breaks read as spaces, the rest is [`safe`].
 fn line(text: &str, max: usize) -> String {
-    let flat: String = safe(text).replace('\n', " ");
+    let flat: String = safe(&text.replace("\r\n", " ").replace('\n', " "));
     if flat.chars().count() <= max {
         flat
     } else {
@@ -88,7 +84,8 @@ pub fn conversation(view: &ConversationView) -> String {
     let c = &view.conversation;
     let mut out = String::new();
     let vip = if c.customer.vip { " ★ VIP" } else { "" };
-    let _ = writeln!(out, "#{} {}{} — {} via {}", c.id, safe(&c.customer.name), vip, c.status.as_str(), c.channel);
+    let _ =
+        writeln!(out, "#{} {}{} — {} via {}", c.id, safe(&c.customer.name), vip, c.status.as_str(), safe(&c.channel));
     if let Some(email) = &c.customer.email {
         let _ = writeln!(out, "  email: {}", safe(email));
     }
@@ -116,7 +113,7 @@ pub fn conversation(view: &ConversationView) -> String {
         let seq = m.seq.map(|s| s.to_string()).unwrap_or_else(|| "-".into());
         let mark = match (m.state, m.private) {
             (DeliveryState::Pending, _) => " [pending]".to_string(),
-            (DeliveryState::Failed, _) => format!(" [failed: {}]", m.error.as_deref().unwrap_or("refused")),
+            (DeliveryState::Failed, _) => format!(" [failed: {}]", safe(m.error.as_deref().unwrap_or("refused"))),
             (DeliveryState::Sent, true) => " [note]".to_string(),
             (DeliveryState::Sent, false) => String::new(),
         };
@@ -128,7 +125,8 @@ pub fn conversation(view: &ConversationView) -> String {
             safe(&m.author),
             m.role.as_str(),
             mark,
-            safe(&m.text).replace('\n', "\n     ")
+            // Each line of the message escaped on its own, continuation lines indented.
+            m.text.lines().map(safe).collect::<Vec<_>>().join("\n     ")
         );
     }
     out
@@ -158,11 +156,18 @@ pub fn outbox(items: &[OutboxItem]) -> String {
     for item in items {
         let kind = if item.private { "note" } else { "reply" };
         let state = match item.state {
-            DeliveryState::Failed => format!("failed: {}", item.error.as_deref().unwrap_or("refused")),
+            DeliveryState::Failed => format!("failed: {}", line(item.error.as_deref().unwrap_or("refused"), 120)),
             other => other.as_str().to_string(),
         };
-        let _ =
-            writeln!(out, "{} #{} {} ({}) {}", item.client_id, item.conversation_id, kind, state, line(&item.text, 60));
+        let _ = writeln!(
+            out,
+            "{} #{} {} ({}) {}",
+            safe(&item.client_id),
+            item.conversation_id,
+            kind,
+            state,
+            line(&item.text, 60)
+        );
     }
     out
 }
@@ -175,8 +180,8 @@ pub fn status(
     unsent: usize,
 ) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "server:      {}", server.unwrap_or("(not signed in)"));
-    let _ = writeln!(out, "agent:       {}", me.map(|a| a.name.as_str()).unwrap_or("(unknown)"));
+    let _ = writeln!(out, "server:      {}", server.map(safe).as_deref().unwrap_or("(not signed in)"));
+    let _ = writeln!(out, "agent:       {}", me.map(|a| safe(&a.name)).as_deref().unwrap_or("(unknown)"));
     let _ = writeln!(out, "cursor:      {}", status.cursor);
     let last = status.last_synced_at.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string());
     let _ = writeln!(out, "last synced: {}", last.as_deref().unwrap_or("never"));
@@ -236,7 +241,7 @@ pub fn event(event: &CoreEvent) -> String {
         },
         CoreEvent::OutboxChanged { item } => format!(
             "{now} outbox {} #{} {}{}",
-            item.client_id,
+            safe(&item.client_id),
             item.conversation_id,
             item.state.as_str(),
             item.error.as_deref().map(|e| format!(": {}", line(e, 80))).unwrap_or_default()
@@ -259,10 +264,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn control_characters_are_escaped() {
-        assert_eq!(safe("a\u{1b}[31mred\u{7}"), "a\\u{1b}[31mred\\u{7}");
-        assert_eq!(safe("Zoë 😀\nnext"), "Zoë 😀\nnext");
-        assert_eq!(line("one\ntwo", 20), "one two");
+    fn one_line_values_read_line_breaks_as_spaces() {
+        assert_eq!(line("one\ntwo\r\nthree\rfour", 40), "one two three\\rfour");
         assert_eq!(line("abcdefghij", 5), "abcd…");
     }
 

@@ -3,6 +3,7 @@
 //! Exit codes: 0 ok, 1 runtime error, 2 usage error.
 
 mod format;
+mod terminal;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use handoff_core::insights::review;
 use handoff_core::{profile, CoreError, DeliveryState, Engine, QueueTab};
 use handoff_protocol::{Presence, ResolveOutcome};
+use terminal::safe;
 
 #[derive(Parser)]
 #[command(name = "handoff", version, about = "Handoff Desk from a terminal: queue, transcripts, replies, sync")]
@@ -26,12 +28,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Sign in: checks the token, keeps it in the OS keychain.
+    /// Sign in: checks the token, keeps it in the OS keychain. The token is read from standard
+    /// input when it is piped (`handoff login --server URL < token.txt`), else asked for without
+    /// echo.
     Login {
         #[arg(long)]
         server: String,
-        #[arg(long)]
-        token: String,
+        /// The token on the command line, for scripts. Anyone on this computer can read it in the
+        /// process list while login runs, and it stays in your shell history: prefer standard
+        /// input or the prompt.
+        #[arg(long, value_name = "TOKEN")]
+        token: Option<String>,
     },
     /// Sign out; --clear-cache also wipes the local cache (every customer's words, drafts and
     /// unsent messages included) so nothing is left on this device.
@@ -163,8 +170,7 @@ enum PresenceArg {
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
+    terminal::json(value, false)
 }
 
 async fn run(cli: Cli) -> Result<()> {
@@ -172,20 +178,29 @@ async fn run(cli: Cli) -> Result<()> {
     let engine =
         Engine::open(&data_dir).with_context(|| format!("cannot open the profile in {}", data_dir.display()))?;
     if let Some(notice) = engine.cache_notice() {
-        eprintln!("note: {notice}");
+        terminal::note(&notice);
     }
     match cli.command {
         Command::Login { server, token } => {
+            let token = match token {
+                Some(token) => token,
+                None => read_token()?,
+            };
             let agent = engine.login(&server, &token).await?;
-            println!("signed in to {} as {} (agent {})", server.trim_end_matches('/'), agent.name, agent.id);
+            terminal::line(&format!(
+                "signed in to {} as {} (agent {})",
+                safe(server.trim_end_matches('/')),
+                safe(&agent.name),
+                agent.id
+            ));
         }
         Command::Logout { clear_cache } => {
             engine.sign_out(clear_cache).await?;
-            println!("signed out{}", if clear_cache { "; the local cache is wiped" } else { "" });
+            terminal::line(&format!("signed out{}", if clear_cache { "; the local cache is wiped" } else { "" }));
         }
         Command::Sync { follow: false, .. } => {
             let report = engine.sync_once().await?;
-            println!("{}", format::sync_report(&report));
+            terminal::line(&format::sync_report(&report));
         }
         Command::Sync { follow: true, json } => follow(engine, json).await?,
         Command::Queue { tab, json } => {
@@ -202,7 +217,7 @@ async fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(&items)?;
             } else {
-                print!("{}", format::queue(&items, chrono::Utc::now()));
+                terminal::out(&format::queue(&items, chrono::Utc::now()));
             }
         }
         Command::Show { id, json } => {
@@ -210,23 +225,23 @@ async fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(view.as_ref())?;
             } else {
-                print!("{}", format::conversation(&view));
+                terminal::out(&format::conversation(&view));
             }
         }
         Command::Reply { id, text } => send(&engine, id, &text, false).await?,
         Command::Note { id, text } => send(&engine, id, &text, true).await?,
         Command::Claim { id } => {
             let conversation = engine.claim(id).await?;
-            println!("claimed conversation {id} ({})", conversation.customer.name);
+            terminal::line(&format!("claimed conversation {id} ({})", safe(&conversation.customer.name)));
         }
         Command::Release { id } => {
             engine.release(id).await?;
-            println!("released conversation {id}; it is waiting again");
+            terminal::line(&format!("released conversation {id}; it is waiting again"));
         }
         Command::Resolve { id, back_to_bot } => {
             let outcome = if back_to_bot { ResolveOutcome::BackToBot } else { ResolveOutcome::Solved };
             let conversation = engine.resolve(id, outcome).await?;
-            println!("conversation {id} is now {}", conversation.status.as_str());
+            terminal::line(&format!("conversation {id} is now {}", conversation.status.as_str()));
         }
         Command::Transfer { id, agent } => {
             let agent_id = match agent.parse::<i64>() {
@@ -237,13 +252,15 @@ async fn run(cli: Cli) -> Result<()> {
                         .agents()?
                         .into_iter()
                         .find(|a| a.name == agent)
-                        .with_context(|| format!("no agent named {agent:?} in the cache; run `handoff sync` first"))?
+                        .with_context(|| {
+                            format!("no agent named \"{}\" in the cache; run `handoff sync` first", safe(&agent))
+                        })?
                         .id
                 }
             };
             let conversation = engine.transfer(id, agent_id).await?;
             let to = conversation.assignee.map(|a| a.name).unwrap_or_default();
-            println!("conversation {id} transferred to {to}");
+            terminal::line(&format!("conversation {id} transferred to {}", safe(&to)));
         }
         Command::Presence { presence } => {
             let presence = match presence {
@@ -252,14 +269,14 @@ async fn run(cli: Cli) -> Result<()> {
                 PresenceArg::Offline => Presence::Offline,
             };
             let agent = engine.set_presence(presence).await?;
-            println!("{} is {}", agent.name, agent.presence.as_str());
+            terminal::line(&format!("{} is {}", safe(&agent.name), agent.presence.as_str()));
         }
         Command::Search { query, limit, json } => {
             let hits = engine.store().search(&query, limit)?;
             if json {
                 print_json(&hits)?;
             } else {
-                print!("{}", format::search(&hits));
+                terminal::out(&format::search(&hits));
             }
         }
         Command::Outbox { action: None, json } => {
@@ -267,7 +284,7 @@ async fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(&items)?;
             } else {
-                print!("{}", format::outbox(&items));
+                terminal::out(&format::outbox(&items));
             }
         }
         Command::Outbox { action: Some(OutboxAction::Retry { client_id, text }), .. } => {
@@ -276,11 +293,11 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Outbox { action: Some(OutboxAction::Discard { client_id }), .. } => {
             engine.discard_outbox_item(&client_id)?;
-            println!("discarded {client_id}");
+            terminal::line(&format!("discarded {}", safe(&client_id)));
         }
         Command::Purge { older_than } => {
             let purged = engine.purge(older_than)?;
-            println!("purged {purged} resolved conversation(s) older than {older_than} days");
+            terminal::line(&format!("purged {purged} resolved conversation(s) older than {older_than} days"));
         }
         Command::Review { since, json, markdown: _, csv } => {
             let now = chrono::Utc::now();
@@ -288,27 +305,53 @@ async fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(&report)?;
             } else if csv {
-                print!("{}", review::to_csv(&report));
+                terminal::out(&review::to_csv(&report));
             } else {
-                print!("{}", review::to_markdown(&report));
+                terminal::out(&review::to_markdown(&report));
             }
         }
         Command::Status => {
             let status = engine.status().borrow().clone();
             let server = engine.stored_server()?.or_else(|| profile::env_value(profile::SERVER_ENV));
-            print!(
-                "{}",
-                format::status(
-                    server.as_deref(),
-                    engine.me().as_ref(),
-                    &status,
-                    engine.store().queue_stats()?.as_ref(),
-                    engine.store().outbox()?.len()
-                )
-            );
+            terminal::out(&format::status(
+                server.as_deref(),
+                engine.me().as_ref(),
+                &status,
+                engine.store().queue_stats()?.as_ref(),
+                engine.store().outbox()?.len(),
+            ));
         }
     }
     Ok(())
+}
+
+/// The token for `login` without `--token`: piped on standard input, else typed at a prompt
+/// that does not echo it (so it is in neither the process list nor the shell history).
+fn read_token() -> Result<String> {
+    use std::io::{IsTerminal, Read};
+    let token = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Token (not shown as you type): ")
+            .context("cannot read the token from the terminal; pipe it on standard input instead")?
+    } else {
+        // A token is short; a bounded read keeps a wrong pipe (a file, a stream) from eating memory.
+        let mut input = String::new();
+        std::io::stdin()
+            .take(64 * 1024)
+            .read_to_string(&mut input)
+            .context("cannot read the token from standard input (it must be UTF-8 text)")?;
+        input
+    };
+    let token = token.trim();
+    if token.is_empty() {
+        bail!(
+            "no token given: pipe it on standard input (`handoff login --server URL < token-file`), run login \
+             in a terminal to type it, or pass --token"
+        );
+    }
+    if token.contains(char::is_whitespace) {
+        bail!("the token must be one word with no spaces or line breaks; check what was piped to `handoff login`");
+    }
+    Ok(token.to_string())
 }
 
 /// Queues a reply or note, then tries to deliver the outbox right away.
@@ -328,7 +371,7 @@ async fn deliver_now(engine: &Arc<Engine>, client_id: &str) -> Result<()> {
     match delivered {
         // Queued, but it will not go anywhere until the user signs in again: say so.
         Err(error @ (CoreError::Unauthorized(_) | CoreError::NotSignedIn | CoreError::Keychain(_))) => {
-            println!("queued: kept in the outbox");
+            terminal::line("queued: kept in the outbox");
             return Err(error.into());
         }
         Err(error) => tracing::debug!(%error, "delivery deferred"),
@@ -336,13 +379,13 @@ async fn deliver_now(engine: &Arc<Engine>, client_id: &str) -> Result<()> {
     }
     // Acknowledged items leave the outbox.
     match engine.store().outbox_item(client_id) {
-        Ok(None) => println!("sent"),
-        Ok(Some(item)) if item.state == DeliveryState::Failed => println!(
+        Ok(None) => terminal::line("sent"),
+        Ok(Some(item)) if item.state == DeliveryState::Failed => terminal::line(&format!(
             "failed: {} — kept in the outbox as {} (retry or discard with `handoff outbox`)",
-            item.error.as_deref().unwrap_or("refused"),
-            item.client_id
-        ),
-        Ok(Some(_)) | Err(_) => println!("queued: will be sent when online"),
+            safe(item.error.as_deref().unwrap_or("refused")),
+            safe(&item.client_id)
+        )),
+        Ok(Some(_)) | Err(_) => terminal::line("queued: will be sent when online"),
     }
     Ok(())
 }
@@ -358,12 +401,14 @@ async fn follow(engine: Arc<Engine>, json: bool) -> Result<()> {
             event = events.recv() => match event {
                 Ok(event) => {
                     if json {
-                        println!("{}", serde_json::to_string(&event)?);
+                        terminal::json(&event, true)?;
                     } else {
-                        println!("{}", format::event(&event));
+                        terminal::line(&format::event(&event));
                     }
                 }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => println!("({n} events skipped)"),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    terminal::line(&format!("({n} events skipped)"))
+                }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             },
         }
@@ -379,14 +424,14 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("HANDOFF_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(terminal::log_writer)
+        .with_ansi(terminal::stderr_is_terminal())
         .init();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
+            terminal::error(&format!("cannot start the async runtime: {error}"));
             return ExitCode::FAILURE;
         }
     };
@@ -394,8 +439,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             match error.downcast_ref::<CoreError>() {
-                Some(core) => eprintln!("error: {core}"),
-                None => eprintln!("error: {error:#}"),
+                Some(core) => terminal::error(&core.to_string()),
+                None => terminal::error(&format!("{error:#}")),
             }
             ExitCode::FAILURE
         }

@@ -2,6 +2,9 @@
 //! 127.0.0.1:0. Every test has its own temporary directory holding both the service database
 //! and the client profile; credentials come from `HANDOFF_SERVER` / `HANDOFF_TOKEN`, so no
 //! keychain is involved.
+// Test diagnostics, not service data on a user's terminal: crates/cli/clippy.toml's print ban
+// is for the binary.
+#![allow(clippy::disallowed_macros)]
 
 mod common;
 
@@ -921,4 +924,102 @@ async fn sync_without_credentials_tells_how_to_sign_in() {
     assert_eq!(nobody.run(&["queue", "--json"]).await.ok().json(), json!([]));
     let status = nobody.run(&["status"]).await.ok();
     assert!(status.stdout.contains("(not signed in)"), "{status:?}");
+}
+
+// --- 12. terminal output --------------------------------------------------------------------
+
+/// Clears the screen, homes the cursor, overwrites the line, forges a line of output, rings the
+/// bell, and opens a C1 control sequence (CSI) that some terminals obey without an ESC.
+const NASTY: &str = "N\u{1b}[2J\u{1b}[H\rover\nforged: line\u{7}\u{9b}31m\u{7f}";
+
+/// No control character but line breaks (and the `\r` of a CSV `\r\n`) reached the terminal, and
+/// no line was forged (except in CSV, where a quoted field may hold a line break).
+#[track_caller]
+fn assert_terminal_safe(what: &str, out: &Out) {
+    for (stream, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            let crlf = c == '\r' && chars.peek() == Some(&'\n');
+            assert!(!c.is_control() || c == '\n' || crlf, "{what}: a raw {c:?} reached {stream}: {out:?}");
+        }
+        let csv = what.ends_with("--csv");
+        assert!(
+            csv || !text.lines().any(|l| l.starts_with("forged")),
+            "{what}: a line was forged on {stream}: {out:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_command_escapes_what_the_service_sent() {
+    let desk = Desk::start().await;
+    // The signed-in agent, a transfer target and a rival all have names the service accepts.
+    let nasty_me = desk.store().add_agent(&format!("Me {NASTY}")).expect("add an agent");
+    let nasty_other = desk.store().add_agent(&format!("Other {NASTY}")).expect("add an agent");
+    let me = Profile { token: Some(nasty_me.token.clone()), ..desk.alice() };
+
+    let mut body = handoff_body("ext-nasty", &format!("Customer {NASTY}"), &[&format!("zebra {NASTY}")]);
+    body["channel"] = json!(format!("web {NASTY}"));
+    body["trigger"] = json!(format!("trigger {NASTY}"));
+    body["summary"] = json!(format!("summary {NASTY}"));
+    body["topic"] = json!(format!("topic {NASTY}"));
+    body["customer"]["email"] = json!(format!("sam{NASTY}@example.com"));
+    body["customer"]["phone"] = json!(format!("+1 {NASTY}"));
+    let id = desk.escalate(&body).await;
+    let taken = desk.escalate(&handoff_body("ext-taken", &format!("Taken {NASTY}"), &["zebra again"])).await;
+    desk.store().claim(taken, &nasty_other.agent).expect("the rival claims");
+    let (sid, staken, other_id) = (id.to_string(), taken.to_string(), nasty_other.agent.id.to_string());
+
+    let mut runs = Vec::new();
+    for args in [
+        &["sync"][..],
+        &["queue"],
+        &["queue", "--json"],
+        &["queue", "--tab", "mine"],
+        &["show", &sid],
+        &["show", &sid, "--json"],
+        &["show", &staken],
+        &["search", "zebra"],
+        &["search", "zebra", "--json"],
+        &["claim", &sid],
+        &["reply", &sid, "hello"],
+        &["presence", "away"],
+        &["transfer", &sid, &other_id],
+        &["status"],
+        &["outbox"],
+        &["review"],
+        &["review", "--csv"],
+        &["review", "--json"],
+    ] {
+        runs.push((args.join(" "), me.run(args).await.ok()));
+    }
+    // The service's refusal names the rival who holds the conversation.
+    let refused = me.run(&["claim", &staken]).await.runtime_error();
+    assert!(refused.stderr.contains("Other N\\u{1b}[2J"), "{refused:?}");
+    runs.push(("claim (lost)".into(), refused));
+    // An error quoting what the user typed back is escaped as well.
+    let unknown = me.run(&["transfer", &sid, &format!("Nobody {NASTY}")]).await.runtime_error();
+    runs.push(("transfer (unknown agent)".into(), unknown));
+    for (what, out) in &runs {
+        assert_terminal_safe(what, out);
+    }
+
+    // Escaped, not dropped: the text is still there to read.
+    let find = |what: &str| &runs.iter().find(|(w, _)| w == what).expect("ran").1;
+    let claim = find(&format!("claim {id}"));
+    assert_eq!(
+        claim.stdout,
+        format!("claimed conversation {id} (Customer N\\u{{1b}}[2J\\u{{1b}}[H\\rover\\nforged: line\\u{{7}}\\u{{9b}}31m\\u{{7f}})\n")
+    );
+    let show = &find(&format!("show {id}")).stdout;
+    for part in ["via web N\\u{1b}[2J", "trigger N\\u{1b}", "summary N\\u{1b}", "email: samN\\u{1b}"] {
+        assert!(show.contains(part), "{part:?} missing: {show}");
+    }
+    assert!(show.contains("zebra N\\u{1b}[2J\\u{1b}[H\\rover\n     forged: line"), "message lines stay lines: {show}");
+    assert!(find(&format!("show {taken}")).stdout.contains("  assignee: Other N\\u{1b}[2J"));
+    let json = find(&format!("show {id} --json")).json();
+    assert_eq!(json["conversation"]["customer"]["name"], format!("Customer {NASTY}"), "JSON keeps the text exact");
+    assert!(find("presence away").stdout.starts_with("Me N\\u{1b}[2J"), "{:?}", find("presence away"));
+    assert!(find(&format!("transfer {id} {other_id}")).stdout.contains("transferred to Other N\\u{1b}"));
+    assert!(find("status").stdout.contains("agent:       Me N\\u{1b}"), "{:?}", find("status"));
 }

@@ -2,6 +2,9 @@
 //! `handoff-service` seeded with its demo workspace (a week of handoffs; about a quarter of the
 //! scenarios are about annual billing). Each test has its own temporary directory, service
 //! database and profile; credentials come from `HANDOFF_SERVER` / `HANDOFF_TOKEN`.
+// Test diagnostics, not service data on a user's terminal: crates/cli/clippy.toml's print ban
+// is for the binary.
+#![allow(clippy::disallowed_macros)]
 
 mod common;
 

@@ -13,7 +13,7 @@ pub enum CoreError {
          or use another --data-dir"
     )]
     SchemaTooNew { found: i64, known: i64 },
-    #[error("not signed in: run `handoff login --server URL --token TOKEN`, or set HANDOFF_SERVER and HANDOFF_TOKEN")]
+    #[error("not signed in: run `handoff login --server URL` (it asks for the token), or set HANDOFF_SERVER and HANDOFF_TOKEN")]
     NotSignedIn,
     #[error("{0}")]
     Keychain(String),

@@ -7,10 +7,12 @@
 
 pub mod api;
 pub mod credentials;
+pub mod deep_link;
 pub mod engine;
 pub mod error;
 pub mod file_names;
 pub mod insights;
+pub mod links;
 pub mod notifications;
 pub mod preferences;
 pub mod profile;

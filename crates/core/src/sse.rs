@@ -80,6 +80,88 @@ pub async fn next_chunk(response: &mut reqwest::Response, idle: Duration) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Feeds `bytes` cut at `cuts` (positions, in any order, out-of-range ones clamped).
+    fn feed_split(bytes: &[u8], cuts: &[usize]) -> Vec<SseEvent> {
+        let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut parser = SseParser::default();
+        let mut events = Vec::new();
+        let mut start = 0;
+        for cut in cuts.into_iter().chain([bytes.len()]) {
+            events.extend(parser.feed(&bytes[start..cut]));
+            start = cut;
+        }
+        events
+    }
+
+    /// One event as the service writes it, with the fields that vary.
+    fn event_strategy() -> impl Strategy<Value = SseEvent> {
+        // No line breaks inside a field (they would end it); any other text, non-ASCII included.
+        let field = "[^\\r\\n]{0,12}";
+        (
+            proptest::option::of("[0-9]{1,6}"),
+            proptest::option::of("[a-z_]{1,10}"),
+            proptest::collection::vec(field, 1..4),
+        )
+            .prop_map(|(id, event, lines)| SseEvent { id, event, data: lines.join("\n") })
+    }
+
+    fn encode(events: &[SseEvent], crlf: bool) -> Vec<u8> {
+        let end = if crlf { "\r\n" } else { "\n" };
+        let mut out = String::new();
+        for event in events {
+            out.push_str(&format!(": heartbeat{end}"));
+            if let Some(id) = &event.id {
+                out.push_str(&format!("id: {id}{end}"));
+            }
+            if let Some(name) = &event.event {
+                out.push_str(&format!("event: {name}{end}"));
+            }
+            for line in event.data.split('\n') {
+                out.push_str(&format!("data: {line}{end}"));
+            }
+            out.push_str(end);
+        }
+        out.into_bytes()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Whatever the network delivers, in whatever pieces, the parser neither panics nor
+        /// keeps more than the unfinished last line.
+        #[test]
+        fn arbitrary_chunks_never_panic(chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 0..16)) {
+            let mut parser = SseParser::default();
+            for chunk in &chunks {
+                parser.feed(chunk);
+                prop_assert!(!parser.buffer.contains(&b'\n'));
+            }
+        }
+
+        /// Lines made of the stream's own vocabulary, so fields and blank lines really occur.
+        #[test]
+        fn arbitrary_field_lines_never_panic(text in "((id|event|data|retry|:|)(: ?)?[a-zé😀 ]{0,6}(\r\n|\n|\r)?){0,20}", cut in any::<usize>()) {
+            let whole = SseParser::default().feed(text.as_bytes());
+            prop_assert_eq!(feed_split(text.as_bytes(), &[cut]), whole);
+        }
+
+        /// A valid stream cut anywhere — inside a field name, a CRLF or a multi-byte character —
+        /// yields the same events as in one piece, and they are the events written.
+        #[test]
+        fn any_split_of_a_valid_stream_gives_the_same_events(
+            events in proptest::collection::vec(event_strategy(), 0..6),
+            crlf in any::<bool>(),
+            cuts in proptest::collection::vec(any::<usize>(), 0..12),
+        ) {
+            let bytes = encode(&events, crlf);
+            let mut whole = SseParser::default();
+            prop_assert_eq!(&whole.feed(&bytes), &events);
+            prop_assert_eq!(feed_split(&bytes, &cuts), events);
+        }
+    }
 
     #[test]
     fn keeps_characters_split_across_chunks() {

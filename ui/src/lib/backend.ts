@@ -10,6 +10,7 @@ import type {
   Conversation,
   ConversationView,
   HandoffContext,
+  LinkSegment,
   DeskEvent,
   ExportFormat,
   Message,
@@ -107,7 +108,10 @@ export const backend = {
   setRetentionDays: (days: number) => call<number>("set_retention_days", { days }),
   signIn: (server: string, token: string) => call<Agent>("sign_in", { server, token }),
   signOut: (clearCache: boolean) => call<void>("sign_out", { clearCache }),
+  /** Opens a link from `linkSegments` in the system's browser or mail program (checked again there). */
   openLink: (url: string) => call<void>("open_link", { url }),
+  /** Untrusted text split into plain text and the only links it may show. */
+  linkSegments: (text: string) => call<LinkSegment[]>("link_segments", { text }),
   takePendingNavigation: () => call<NavigateTarget | null>("take_pending_navigation"),
   /** Tells the shell the first screen is painted (it logs the cold-start time). */
   uiReady: () => call<void>("ui_ready"),

@@ -273,6 +273,8 @@ reminder_time: string, };
 
 export type WaitThresholds = { warn_minutes: number, urgent_minutes: number, };
 
+export type LinkSegment = { "kind": "text", text: string, } | { "kind": "link", text: string, href: string, };
+
 export type NavigateTarget = { "view": "queue" } | { "view": "conversation", id: number, } | { "view": "review" };
 
 export type DeskEvent = { "kind": "core", event: CoreEvent, } | { "kind": "navigate", target: NavigateTarget, } | { "kind": "session_changed" };
