@@ -1,0 +1,132 @@
+//! Log lines carry outside text: customer and agent text, names, external ids, paths, and error
+//! messages that quote them. Written raw, a `\n` in such a value forges a log line of its own and
+//! an ESC starts a terminal control sequence. tracing-subscriber (0.3.23) escapes ANSI only in
+//! the `message` of an event, and newlines nowhere, so the service formats every field itself
+//! through [`escaping_fields`]; [`Escaped`] does the same for text printed to a terminal.
+
+use std::fmt::{self, Write as _};
+
+use tracing_subscriber::field::MakeExt;
+use tracing_subscriber::fmt::format::{self, Writer};
+use tracing_subscriber::fmt::FormatFields;
+
+/// Shows `T` with control characters (and the Unicode ones that move or reorder text) escaped
+/// as `\n`, `\r`, `\t` or `\u{…}`; everything else, non-ASCII letters included, stays readable.
+pub struct Escaped<T>(pub T);
+
+impl<T: fmt::Display> fmt::Display for Escaped<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(EscapingWriter(f), "{}", self.0)
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Escaped<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(EscapingWriter(f), "{:?}", self.0)
+    }
+}
+
+fn needs_escape(ch: char) -> bool {
+    ch.is_control()
+        || matches!(ch, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+struct EscapingWriter<W>(W);
+
+impl<W: fmt::Write> fmt::Write for EscapingWriter<W> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let mut rest = s;
+        while let Some(at) = rest.find(needs_escape) {
+            self.0.write_str(&rest[..at])?;
+            let ch = rest[at..].chars().next().unwrap_or_default();
+            match ch {
+                '\n' => self.0.write_str("\\n")?,
+                '\r' => self.0.write_str("\\r")?,
+                '\t' => self.0.write_str("\\t")?,
+                other => write!(self.0, "\\u{{{:x}}}", other as u32)?,
+            }
+            rest = &rest[at + ch.len_utf8()..];
+        }
+        self.0.write_str(rest)
+    }
+}
+
+/// The field formatter of the service's log: `name=value` pairs and the message as
+/// tracing-subscriber writes them, with every value escaped as [`Escaped`] does, whether it was
+/// recorded with `%`, `?` or as a message.
+pub fn escaping_fields() -> impl for<'writer> FormatFields<'writer> + Send + Sync + 'static {
+    format::debug_fn(|writer: &mut Writer<'_>, field: &tracing::field::Field, value: &dyn fmt::Debug| {
+        let mut out = EscapingWriter(writer);
+        match field.name() {
+            "message" => write!(out, "{value:?}"),
+            // Metadata of `log` records, already shown by the event formatter.
+            name if name.starts_with("log.") => Ok(()),
+            name => write!(out, "{}={value:?}", name.strip_prefix("r#").unwrap_or(name)),
+        }
+    })
+    .delimited(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    const HOSTILE: &str = "x\n2026-01-01T00:00:00Z  INFO forged: \x1b[31mred\u{202e}";
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn capture(escaping: bool) -> String {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let builder = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone());
+        let log = || {
+            let span = tracing::info_span!("request", uri = %HOSTILE);
+            let _entered = span.enter();
+            tracing::info!(name = %HOSTILE, debug = ?HOSTILE, "message {HOSTILE}");
+        };
+        if escaping {
+            tracing::subscriber::with_default(builder.fmt_fields(escaping_fields()).finish(), log);
+        } else {
+            tracing::subscriber::with_default(builder.finish(), log);
+        }
+        let bytes = buffer.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn the_default_formatter_lets_newlines_and_escapes_through() {
+        // Why the service brings its own field formatter: without it, `%` fields are raw.
+        let raw = capture(false);
+        assert!(raw.lines().count() > 1 && raw.contains('\x1b'), "{raw:?}");
+    }
+
+    #[test]
+    fn every_field_span_and_message_is_one_escaped_line() {
+        let line = capture(true);
+        assert_eq!(line.lines().count(), 1, "{line:?}");
+        assert!(!line.contains('\x1b') && !line.contains('\u{202e}'), "{line:?}");
+        assert!(line.contains(r"request{uri=x\n2026-01-01T00:00:00Z  INFO forged: \u{1b}[31mred\u{202e}}"), "{line}");
+        assert!(line.contains(r"message x\n2026"), "{line}");
+        assert!(line.contains(r"name=x\n2026"), "{line}");
+        assert!(line.contains(r#"debug="x\n2026"#), "{line}");
+    }
+
+    #[test]
+    fn escaped_keeps_letters_and_escapes_controls() {
+        assert_eq!(Escaped("Zoë\t\r\n\x1b[0m\u{2028}").to_string(), r"Zoë\t\r\n\u{1b}[0m\u{2028}");
+    }
+}
