@@ -405,7 +405,7 @@ async fn a_dead_letter_is_kept_listed_and_redelivered_on_request() {
     assert!(unknown.to_string().contains("webhooks dead-letters"), "{unknown}");
     assert_eq!(store.dead_letters().unwrap(), dead);
 
-    assert_eq!(store.redeliver(Some(&[delivery_id.clone()])).unwrap(), vec![delivery_id.clone()]);
+    assert_eq!(store.redeliver(Some(std::slice::from_ref(&delivery_id))).unwrap(), vec![delivery_id.clone()]);
     let deliveries = wait_for_deliveries(&service, |d| d.len() == 1 && d[0].delivered).await;
     assert_eq!(deliveries[0].attempts, 1, "a redelivery starts a fresh count of attempts");
     assert_eq!(deliveries[0].last_error, None);
@@ -415,7 +415,7 @@ async fn a_dead_letter_is_kept_listed_and_redelivered_on_request() {
     assert!(received.iter().all(|r| r.header(DELIVERY_HEADER) == Some(delivery_id.as_str())));
     assert!(received.iter().all(|r| r.uri.path() == "/hook"));
     assert_eq!(store.redeliver(None).unwrap(), Vec::<String>::new());
-    let delivered = store.redeliver(Some(&[delivery_id.clone()])).unwrap_err();
+    let delivered = store.redeliver(Some(std::slice::from_ref(&delivery_id))).unwrap_err();
     assert!(matches!(delivered, ServiceError::NotFound(_)), "a delivered one is not a dead letter: {delivered}");
     service.handle.shutdown().await;
 }
