@@ -8,7 +8,6 @@ pub mod api;
 pub mod connections;
 pub mod demo;
 pub mod error;
-pub mod log;
 pub mod server;
 pub mod store;
 pub mod validate;

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use handoff_protocol::log::{escaping_fields, Escaped};
 use handoff_service::demo::{self, SimulatorConfig};
-use handoff_service::log::Escaped;
 use handoff_service::store::StoreOptions;
 use handoff_service::webhook::WebhookConfig;
 use handoff_service::{ServiceConfig, SqliteStore, Store};
@@ -372,7 +372,7 @@ fn webhooks(command: WebhooksCommand) -> Result<()> {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         // Outside text in any field stays on its line and cannot drive the terminal.
-        .fmt_fields(handoff_service::log::escaping_fields())
+        .fmt_fields(escaping_fields())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("HANDOFF_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),

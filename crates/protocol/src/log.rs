@@ -1,8 +1,10 @@
 //! Log lines carry outside text: customer and agent text, names, external ids, paths, and error
 //! messages that quote them. Written raw, a `\n` in such a value forges a log line of its own and
 //! an ESC starts a terminal control sequence. tracing-subscriber (0.3.23) escapes ANSI only in
-//! the `message` of an event, and newlines nowhere, so the service formats every field itself
-//! through [`escaping_fields`]; [`Escaped`] does the same for text printed to a terminal.
+//! the `message` of an event, and newlines nowhere, so every binary of the workspace formats
+//! fields through [`escaping_fields`] (`fmt().fmt_fields(escaping_fields())`, or
+//! `fmt::layer().fmt_fields(…)`); [`Escaped`] does the same for text printed to a terminal.
+//! Here, behind the `log` feature, because the service and the clients share no other crate.
 
 use std::fmt::{self, Write as _};
 
