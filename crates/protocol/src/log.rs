@@ -91,15 +91,11 @@ mod tests {
         }
     }
 
-    fn capture(escaping: bool) -> String {
+    /// What a subscriber writes for `log`, with or without the escaping field formatter.
+    fn capture(escaping: bool, log: impl FnOnce()) -> String {
         let buffer = Buffer::default();
         let writer = buffer.clone();
         let builder = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone());
-        let log = || {
-            let span = tracing::info_span!("request", uri = %HOSTILE);
-            let _entered = span.enter();
-            tracing::info!(name = %HOSTILE, debug = ?HOSTILE, "message {HOSTILE}");
-        };
         if escaping {
             tracing::subscriber::with_default(builder.fmt_fields(escaping_fields()).finish(), log);
         } else {
@@ -109,16 +105,36 @@ mod tests {
         String::from_utf8(bytes).unwrap()
     }
 
+    fn everything() {
+        let span = tracing::info_span!("request", uri = %HOSTILE);
+        let _entered = span.enter();
+        tracing::info!(name = %HOSTILE, debug = ?HOSTILE, "message {HOSTILE}");
+    }
+
     #[test]
-    fn the_default_formatter_lets_newlines_and_escapes_through() {
-        // Why the service brings its own field formatter: without it, `%` fields are raw.
-        let raw = capture(false);
-        assert!(raw.lines().count() > 1 && raw.contains('\x1b'), "{raw:?}");
+    fn what_the_default_formatter_does_with_hostile_text() {
+        // Why every binary brings its own field formatter (should this fail after an upgrade,
+        // tracing-subscriber may now escape by itself). 0.3.23 escapes ESC in the message, but
+        // not its newline...
+        let message = capture(false, || tracing::info!("message {HOSTILE}"));
+        assert_eq!(message.lines().count(), 2, "{message:?}");
+        assert!(!message.contains('\x1b') && message.contains(r"\x1b[31m"), "{message:?}");
+        // ...and neither in `%` fields, nor in span fields.
+        let field = capture(false, || tracing::info!(name = %HOSTILE, "field"));
+        assert!(field.lines().count() == 2 && field.contains('\x1b'), "{field:?}");
+        let span = capture(false, || {
+            let _entered = tracing::info_span!("request", uri = %HOSTILE).entered();
+            tracing::info!("in a span");
+        });
+        assert!(span.lines().count() == 2 && span.contains('\x1b'), "{span:?}");
+        // `?` (Debug) escapes both.
+        let debug = capture(false, || tracing::info!(name = ?HOSTILE, "debug"));
+        assert!(debug.lines().count() == 1 && !debug.contains('\x1b'), "{debug:?}");
     }
 
     #[test]
     fn every_field_span_and_message_is_one_escaped_line() {
-        let line = capture(true);
+        let line = capture(true, everything);
         assert_eq!(line.lines().count(), 1, "{line:?}");
         assert!(!line.contains('\x1b') && !line.contains('\u{202e}'), "{line:?}");
         assert!(line.contains(r"request{uri=x\n2026-01-01T00:00:00Z  INFO forged: \u{1b}[31mred\u{202e}}"), "{line}");
