@@ -420,6 +420,8 @@ async fn follow(engine: Arc<Engine>, json: bool) -> Result<()> {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
+        // The engine logs what the service said, which may quote customer text: no forged lines.
+        .fmt_fields(handoff_protocol::log::escaping_fields())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("HANDOFF_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),

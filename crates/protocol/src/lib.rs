@@ -3,6 +3,8 @@
 //! Everything here is plain data: serde types, the limits both sides enforce, and the
 //! HMAC signing used by the bot-side webhooks. No I/O.
 
+#[cfg(feature = "log")]
+pub mod log;
 pub mod model;
 pub mod requests;
 pub mod signing;

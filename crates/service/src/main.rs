@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use handoff_protocol::log::{escaping_fields, Escaped};
 use handoff_service::demo::{self, SimulatorConfig};
 use handoff_service::store::StoreOptions;
 use handoff_service::webhook::WebhookConfig;
@@ -33,6 +34,11 @@ enum Command {
     Conversations {
         #[command(subcommand)]
         command: ConversationsCommand,
+    },
+    /// Inspect and redeliver outbound webhook deliveries that ran out of attempts.
+    Webhooks {
+        #[command(subcommand)]
+        command: WebhooksCommand,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -65,8 +71,8 @@ struct ServeArgs {
     /// Shared secret of the signed intake webhooks (intake is off without it).
     #[arg(long, env = "HANDOFF_INTAKE_SECRET", hide_env_values = true)]
     intake_secret: Option<String>,
-    /// URL that receives agent replies for the bot platform.
-    #[arg(long, env = "HANDOFF_WEBHOOK_URL")]
+    /// URL that receives agent replies for the bot platform: https, or http to a loopback host.
+    #[arg(long, env = "HANDOFF_WEBHOOK_URL", hide_env_values = true)]
     webhook_url: Option<String>,
     /// Secret that signs outbound webhooks (default: the intake secret).
     #[arg(long, env = "HANDOFF_WEBHOOK_SECRET", hide_env_values = true)]
@@ -74,9 +80,15 @@ struct ServeArgs {
     /// Seconds before the first webhook retry; doubles per attempt.
     #[arg(long, default_value_t = 1.0)]
     webhook_retry_base: f64,
+    /// Attempts per webhook delivery before it becomes a dead letter (see `webhooks dead-letters`).
+    #[arg(long, default_value_t = 15)]
+    webhook_max_attempts: u32,
     /// Post the estimated-wait notice after a conversation waits this many seconds; 0 = never.
     #[arg(long, default_value_t = 60.0)]
     wait_notice_after: f64,
+    /// Seconds between two wait notices of one conversation; an agent asking sooner gets 429.
+    #[arg(long, default_value_t = 60.0)]
+    wait_notice_interval: f64,
     /// Seconds between heartbeats on idle change streams.
     #[arg(long, default_value_t = 10.0)]
     heartbeat: f64,
@@ -132,6 +144,27 @@ enum ConversationsCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum WebhooksCommand {
+    /// List deliveries that ran out of attempts, with their last error.
+    DeadLetters {
+        #[arg(long, env = "HANDOFF_SERVICE_DB")]
+        db: Option<PathBuf>,
+    },
+    /// Queue dead letters again with a full set of attempts; a running service sends them
+    /// within 5 seconds.
+    Redeliver {
+        /// Delivery ids (see `webhooks dead-letters`).
+        #[arg(conflicts_with = "all", required_unless_present = "all")]
+        ids: Vec<String>,
+        /// Every dead letter.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, env = "HANDOFF_SERVICE_DB")]
+        db: Option<PathBuf>,
+    },
+}
+
 fn default_db(file: &str) -> Result<PathBuf> {
     let dir = dirs::data_dir().context("cannot find the user's data dir; pass --db PATH")?;
     Ok(dir.join("handoff-service").join(file))
@@ -178,11 +211,14 @@ async fn serve(args: ServeArgs) -> Result<()> {
             .clone()
             .or(intake_secret.clone())
             .context("--webhook-url needs a signing secret: set HANDOFF_WEBHOOK_SECRET or HANDOFF_INTAKE_SECRET")?;
-        let mut webhook = WebhookConfig::new(url, Arc::from(secret.into_bytes()));
+        let mut webhook = WebhookConfig::new(&url, Arc::from(secret.into_bytes())).context("--webhook-url refused")?;
         webhook.retry_base = seconds(args.webhook_retry_base, "--webhook-retry-base")?;
+        anyhow::ensure!(args.webhook_max_attempts >= 1, "--webhook-max-attempts must be at least 1");
+        webhook.max_attempts = args.webhook_max_attempts;
         config.webhook = Some(webhook);
     }
     config.wait_notice_after = Some(seconds(args.wait_notice_after, "--wait-notice-after")?).filter(|d| !d.is_zero());
+    config.wait_notice_interval = seconds(args.wait_notice_interval, "--wait-notice-interval")?;
     config.heartbeat = seconds(args.heartbeat, "--heartbeat")?.max(Duration::from_millis(100));
     config.feed_retention = args.feed_retention;
     config.limits.max_connections = args.max_connections;
@@ -294,8 +330,49 @@ fn conversations(command: ConversationsCommand) -> Result<()> {
     Ok(())
 }
 
+fn webhooks(command: WebhooksCommand) -> Result<()> {
+    match command {
+        WebhooksCommand::DeadLetters { db } => {
+            let store = open_store(db)?;
+            let dead = store.dead_letters()?;
+            if dead.is_empty() {
+                println!("no dead letters: every webhook delivery was delivered or is still being retried");
+            }
+            for letter in dead {
+                // The external id and the error (which may quote the receiver) are outside text.
+                println!(
+                    "{}  conversation {} ({:?})  {} attempts  queued {}  failed {}",
+                    letter.id,
+                    letter.conversation_id,
+                    Escaped(&letter.external_id),
+                    letter.attempts,
+                    letter.created_at.format("%Y-%m-%d %H:%M:%S"),
+                    letter.failed_at.format("%Y-%m-%d %H:%M:%S"),
+                );
+                println!("    last error: {}", Escaped(letter.last_error.as_deref().unwrap_or("-")));
+            }
+        }
+        WebhooksCommand::Redeliver { ids, all, db } => {
+            let store = open_store(db)?;
+            let queued = store.redeliver((!all).then_some(ids.as_slice()))?;
+            if queued.is_empty() {
+                println!("no dead letters to redeliver");
+            } else {
+                println!(
+                    "queued {} dead letter(s) again; a running service sends them within 5 s: {}",
+                    queued.len(),
+                    queued.join(", ")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
+        // Outside text in any field stays on its line and cannot drive the terminal.
+        .fmt_fields(escaping_fields())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("HANDOFF_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
@@ -311,6 +388,7 @@ fn main() -> ExitCode {
         },
         Command::Agents { command } => agents(command),
         Command::Conversations { command } => conversations(command),
+        Command::Webhooks { command } => webhooks(command),
         Command::Seed { db, conversations, messages } => open_store(db).and_then(|store| {
             let started = std::time::Instant::now();
             demo::seed_synthetic(&store, conversations, messages, 7)?;
@@ -328,7 +406,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", Escaped(format!("{error:#}")));
             ExitCode::FAILURE
         }
     }

@@ -26,6 +26,9 @@ pub struct ServiceConfig {
     pub webhook: Option<WebhookConfig>,
     /// Post the estimated-wait notice when a conversation waits this long unclaimed.
     pub wait_notice_after: Option<Duration>,
+    /// The shortest time between two wait notices of one conversation; an agent asking sooner
+    /// gets 429 with `Retry-After`.
+    pub wait_notice_interval: Duration,
     /// Heartbeat interval of idle change streams.
     pub heartbeat: Duration,
     /// How many change-feed records are kept; older cursors get 410.
@@ -49,6 +52,7 @@ impl ServiceConfig {
             intake_secret: None,
             webhook: None,
             wait_notice_after: Some(Duration::from_secs(60)),
+            wait_notice_interval: Duration::from_secs(60),
             heartbeat: Duration::from_secs(10),
             feed_retention: 1_000_000,
             prune_every: Duration::from_secs(60),
@@ -164,6 +168,7 @@ pub async fn start(config: ServiceConfig) -> Result<ServiceHandle, StartError> {
         heartbeat: config.heartbeat,
         shutdown: shutdown_rx.clone(),
         access,
+        wait_notice_interval: config.wait_notice_interval,
     };
 
     let app = router(state);

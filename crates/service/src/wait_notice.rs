@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::watch;
 
-use crate::store::Store;
+use crate::store::{Store, WaitNoticeRequest};
 
 pub async fn run(store: Arc<dyn Store>, after: Duration, mut shutdown: watch::Receiver<bool>) {
     let tick = (after / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
@@ -20,7 +20,7 @@ pub async fn run(store: Arc<dyn Store>, after: Duration, mut shutdown: watch::Re
         let posted = tokio::task::spawn_blocking(move || -> crate::error::ServiceResult<usize> {
             let mut posted = 0;
             for id in store.overdue_waiting(Utc::now() - after)? {
-                if store.post_wait_notice(id, true)?.is_some() {
+                if store.post_wait_notice(id, WaitNoticeRequest::Automatic)?.is_some() {
                     posted += 1;
                 }
             }

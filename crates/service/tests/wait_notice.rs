@@ -1,5 +1,6 @@
 //! The estimated-wait notice: posted once when nobody claims a conversation in time, on
-//! demand by an agent, and the queue statistics behind it.
+//! demand by an agent (only while it waits, at most one per interval), and the queue statistics
+//! behind it.
 
 mod common;
 
@@ -12,6 +13,8 @@ use serde_json::json;
 
 const NOTICE_AFTER: Duration = Duration::from_millis(300);
 const DEADLINE: Duration = Duration::from_secs(5);
+/// The shortest time between two notices of one conversation, in the tests that post several.
+const INTERVAL: Duration = Duration::from_millis(400);
 
 async fn set_presence(service: &TestService, token: &str, presence: &str) {
     let (status, json) =
@@ -104,7 +107,7 @@ async fn with_nobody_available_the_notice_offers_email_follow_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_can_post_the_notice_on_demand() {
-    let service = TestService::start().await;
+    let service = TestService::start_with(|config| config.wait_notice_interval = INTERVAL).await;
     let id = service.escalate("web-manual", "Sam Lee").await;
     let path = format!("/v1/conversations/{id}/wait-notice");
 
@@ -116,6 +119,7 @@ async fn an_agent_can_post_the_notice_on_demand() {
     assert!(first.text.contains("email"), "nobody is available yet: {}", first.text);
 
     set_presence(&service, &service.alice, "available").await;
+    tokio::time::sleep(INTERVAL).await;
     let (status, json) = service.post(&service.alice, &path, serde_json::Value::Null).await;
     assert_eq!(status, StatusCode::CREATED, "{json}");
     let second: Message = serde_json::from_value(json).unwrap();
@@ -199,5 +203,92 @@ async fn the_queue_reports_waiting_agents_and_the_estimate() {
 
     let (status, json) = service.get("not-a-token", "/v1/queue").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{json}");
+    service.handle.shutdown().await;
+}
+
+async fn post_notice(service: &TestService, id: i64) -> (StatusCode, Option<String>, serde_json::Value) {
+    let response = service
+        .http
+        .post(service.url(&format!("/v1/conversations/{id}/wait-notice")))
+        .bearer_auth(&service.alice)
+        .send()
+        .await
+        .expect("request reaches the service");
+    let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+    let (status, json) = read(response).await;
+    (status, retry_after, json)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_is_only_for_a_waiting_conversation() {
+    let service = TestService::start().await;
+    let id = service.escalate("web-not-waiting", "Sam Lee").await;
+    let (status, json) = service.claim(&service.bob, id).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+
+    let (status, _, json) = post_notice(&service, id).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{json}");
+    assert_eq!(error_code(&json), "not_waiting");
+    assert!(json["error"]["message"].as_str().unwrap().contains("is assigned"), "{json}");
+
+    let (status, json) =
+        service.post(&service.bob, &format!("/v1/conversations/{id}/resolve"), json!({"outcome": "solved"})).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let (status, _, json) = post_notice(&service, id).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{json}");
+    assert!(json["error"]["message"].as_str().unwrap().contains("is resolved"), "{json}");
+
+    assert!(system_messages(&service.messages(id).await).is_empty());
+    service.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_most_one_notice_per_conversation_per_interval() {
+    let service = TestService::start_with(|config| config.wait_notice_interval = Duration::from_secs(90)).await;
+    let id = service.escalate("web-spam", "Sam Lee").await;
+    let other = service.escalate("web-spam-other", "Kim").await;
+
+    // Agents racing to post: exactly one notice.
+    let results = futures::future::join_all((0..8).map(|_| post_notice(&service, id))).await;
+    let created = results.iter().filter(|(status, _, _)| *status == StatusCode::CREATED).count();
+    assert_eq!(created, 1, "{results:#?}");
+    for (status, retry_after, json) in results.iter().filter(|(status, _, _)| *status != StatusCode::CREATED) {
+        assert_eq!(*status, StatusCode::TOO_MANY_REQUESTS, "{json}");
+        assert_eq!(error_code(json), "wait_notice_too_soon");
+        let seconds: u64 = retry_after.as_deref().expect("Retry-After").parse().unwrap();
+        assert!((89..=90).contains(&seconds), "Retry-After {seconds}");
+        assert!(json["error"]["message"].as_str().unwrap().contains(&format!("try again in {seconds} s")), "{json}");
+    }
+    assert_eq!(system_messages(&service.messages(id).await).len(), 1);
+
+    // Another conversation has its own interval.
+    let (status, _, json) = post_notice(&service, other).await;
+    assert_eq!(status, StatusCode::CREATED, "{json}");
+    service.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_automatic_notice_counts_toward_the_interval() {
+    let service = TestService::start_with(|config| {
+        config.wait_notice_after = Some(NOTICE_AFTER);
+        config.wait_notice_interval = Duration::from_secs(60);
+    })
+    .await;
+    let id = service.escalate("web-auto-then-manual", "Sam Lee").await;
+    wait_for_notice(&service, id).await;
+    let (status, retry_after, json) = post_notice(&service, id).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{json}");
+    assert!(retry_after.is_some_and(|s| s.parse::<u64>().is_ok_and(|s| (1..=60).contains(&s))));
+    service.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_declares_the_notice_refusals() {
+    let service = TestService::start().await;
+    let (status, json) = service.get(&service.alice, "/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let responses = &json["paths"]["/v1/conversations/{id}/wait-notice"]["post"]["responses"];
+    assert!(responses["409"].is_object(), "{responses}");
+    assert!(responses["429"]["headers"]["Retry-After"].is_object(), "{responses}");
     service.handle.shutdown().await;
 }

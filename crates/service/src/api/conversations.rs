@@ -11,6 +11,7 @@ use super::auth::CurrentAgent;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::AppState;
 use crate::error::{ServiceError, ServiceResult};
+use crate::store::WaitNoticeRequest;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
@@ -195,18 +196,27 @@ pub async fn transfer(
     Ok(Json(state.blocking(move |store| store.transfer(id, &agent, body.agent_id)).await?))
 }
 
-/// Post the estimated-wait notice to the customer now (any agent).
+/// Post the estimated-wait notice to the customer now (any agent). Only for a waiting
+/// conversation, and at most one per conversation per `--wait-notice-interval` (default 60 s),
+/// counting the automatic notice too.
 #[utoipa::path(
     post, path = "/v1/conversations/{id}/wait-notice", tag = "conversations", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Conversation id")),
-    responses((status = 201, body = Message), (status = 404, body = ErrorBody))
+    responses(
+        (status = 201, body = Message),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "`not_waiting`: the conversation is not waiting for an agent"),
+        (status = 429, body = ErrorBody, description = "`wait_notice_too_soon`: it got a notice less than the interval ago",
+            headers(("Retry-After" = u64, description = "Seconds until a notice may be posted"))),
+    )
 )]
 pub async fn send_wait_notice(
     State(state): State<AppState>,
     _agent: CurrentAgent,
     ApiPath(id): ApiPath<i64>,
 ) -> ServiceResult<(StatusCode, Json<Message>)> {
-    let message = state.blocking(move |store| store.post_wait_notice(id, false)).await?;
+    let request = WaitNoticeRequest::Manual { min_interval: state.wait_notice_interval };
+    let message = state.blocking(move |store| store.post_wait_notice(id, request)).await?;
     let message = message.ok_or_else(|| ServiceError::Internal("the wait notice was not posted".into()))?;
     Ok((StatusCode::CREATED, Json(message)))
 }

@@ -35,6 +35,8 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// Who may keep a stream open: revocations, and the cap per agent.
     pub access: Arc<crate::access::Access>,
+    /// The shortest time between two wait notices of one conversation.
+    pub wait_notice_interval: Duration,
 }
 
 impl AppState {

@@ -92,6 +92,29 @@ pub struct DeliveryStatus {
     pub last_error: Option<String>,
 }
 
+/// A delivery that ran out of attempts (a dead letter), as the admin sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    pub id: String,
+    pub conversation_id: i64,
+    pub external_id: String,
+    pub attempts: u32,
+    pub created_at: DateTime<Utc>,
+    pub failed_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+}
+
+/// Who asks for a wait notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitNoticeRequest {
+    /// The wait-notice task: posts only if the conversation still waits and got no notice since
+    /// its escalation; `None` otherwise.
+    Automatic,
+    /// An agent: the conversation must be waiting (409 `not_waiting`) and its last notice at
+    /// least `min_interval` old (429 `wait_notice_too_soon` with the seconds left).
+    Manual { min_interval: std::time::Duration },
+}
+
 /// A conversation with its history, written with the given times (demo data, imports).
 #[derive(Debug, Clone)]
 pub struct ImportedConversation {
@@ -149,9 +172,8 @@ pub trait Store: Send + Sync + 'static {
         body: &PostMessage,
     ) -> ServiceResult<PostedMessage>;
     fn set_presence(&self, agent: &AgentRef, presence: Presence) -> ServiceResult<Agent>;
-    /// Posts the estimated-wait notice to the customer. With `only_if_due`, posts only if the
-    /// conversation still waits and got no notice since its escalation; returns `None` otherwise.
-    fn post_wait_notice(&self, id: i64, only_if_due: bool) -> ServiceResult<Option<Message>>;
+    /// Posts the estimated-wait notice to the customer, if `request`'s conditions hold.
+    fn post_wait_notice(&self, id: i64, request: WaitNoticeRequest) -> ServiceResult<Option<Message>>;
     /// Waiting conversations escalated at or before `cutoff` that got no wait notice yet.
     fn overdue_waiting(&self, cutoff: DateTime<Utc>) -> ServiceResult<Vec<i64>>;
 
@@ -170,6 +192,12 @@ pub trait Store: Send + Sync + 'static {
     /// When the next open delivery falls due, if any.
     fn next_delivery_at(&self) -> ServiceResult<Option<DateTime<Utc>>>;
     fn deliveries(&self) -> ServiceResult<Vec<DeliveryStatus>>;
+    /// Deliveries that ran out of attempts, oldest first.
+    fn dead_letters(&self) -> ServiceResult<Vec<DeadLetter>>;
+    /// Puts dead letters back in the outbox, due now and with a full set of attempts: the given
+    /// ids, or every dead letter with `None`. All or nothing: an id that is not a dead letter
+    /// fails the call. Returns the ids queued again.
+    fn redeliver(&self, ids: Option<&[String]>) -> ServiceResult<Vec<String>>;
 
     // --- administration ----------------------------------------------------------------
     /// Creates the agent and its first token.

@@ -534,15 +534,43 @@ impl SqliteStore {
         tx.touch_conversation(id)
     }
 
-    fn post_wait_notice_in(tx: &mut Tx, id: i64, only_if_due: bool) -> ServiceResult<Option<Message>> {
+    fn post_wait_notice_in(tx: &mut Tx, id: i64, request: WaitNoticeRequest) -> ServiceResult<Option<Message>> {
         let (status, _) = status_of(&tx.tx, id)?;
-        if only_if_due {
-            let noticed: Option<i64> =
-                tx.tx.query_row("SELECT wait_notice_at_ms FROM conversations WHERE id = ?1", params![id], |r| {
-                    r.get(0)
-                })?;
-            if status != ConversationStatus::Waiting || noticed.is_some() {
-                return Ok(None);
+        let noticed: Option<i64> =
+            tx.tx.query_row("SELECT wait_notice_at_ms FROM conversations WHERE id = ?1", params![id], |r| r.get(0))?;
+        match request {
+            WaitNoticeRequest::Automatic => {
+                if status != ConversationStatus::Waiting || noticed.is_some() {
+                    return Ok(None);
+                }
+            }
+            WaitNoticeRequest::Manual { min_interval } => {
+                if status != ConversationStatus::Waiting {
+                    return Err(ServiceError::conflict(
+                        "not_waiting",
+                        format!(
+                            "conversation {id} is {}; the wait notice is only for conversations waiting for an agent",
+                            status.as_str()
+                        ),
+                    ));
+                }
+                let min_ms = i64::try_from(min_interval.as_millis()).unwrap_or(i64::MAX);
+                if let Some(last) = noticed {
+                    let left_ms = last.saturating_add(min_ms).saturating_sub(tx.now_ms);
+                    if left_ms > 0 {
+                        let seconds = (left_ms as u64).div_ceil(1000).max(1);
+                        return Err(ServiceError::TooManyRequests {
+                            code: "wait_notice_too_soon",
+                            message: format!(
+                                "conversation {id} got a wait notice {} s ago and takes at most one every \
+                                 {} s; try again in {seconds} s",
+                                (tx.now_ms - last).max(0) / 1000,
+                                min_interval.as_secs_f64().ceil() as u64
+                            ),
+                            retry_after_seconds: seconds,
+                        });
+                    }
+                }
             }
         }
         let stats = queue_stats(&tx.tx, tx.now_ms)?;
@@ -838,8 +866,8 @@ impl Store for SqliteStore {
         })
     }
 
-    fn post_wait_notice(&self, id: i64, only_if_due: bool) -> ServiceResult<Option<Message>> {
-        self.write(|tx| Self::post_wait_notice_in(tx, id, only_if_due))
+    fn post_wait_notice(&self, id: i64, request: WaitNoticeRequest) -> ServiceResult<Option<Message>> {
+        self.write(|tx| Self::post_wait_notice_in(tx, id, request))
     }
 
     fn overdue_waiting(&self, cutoff: DateTime<Utc>) -> ServiceResult<Vec<i64>> {
@@ -1053,6 +1081,69 @@ impl Store for SqliteStore {
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
+    }
+
+    fn dead_letters(&self) -> ServiceResult<Vec<DeadLetter>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT d.id, d.conversation_id, c.external_id, d.attempts, d.created_at_ms, d.failed_at_ms, \
+                 d.last_error FROM webhook_deliveries d JOIN conversations c ON c.id = d.conversation_id \
+                 WHERE d.failed_at_ms IS NOT NULL AND d.delivered_at_ms IS NULL ORDER BY d.seq",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(DeadLetter {
+                    id: r.get(0)?,
+                    conversation_id: r.get(1)?,
+                    external_id: r.get(2)?,
+                    attempts: r.get(3)?,
+                    created_at: time_from_ms(r.get(4)?),
+                    failed_at: time_from_ms(r.get(5)?),
+                    last_error: r.get(6)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn redeliver(&self, ids: Option<&[String]>) -> ServiceResult<Vec<String>> {
+        let requeued = self.write(|tx| {
+            let dead: Vec<String> = tx
+                .tx
+                .prepare_cached(
+                    "SELECT id FROM webhook_deliveries WHERE failed_at_ms IS NOT NULL AND delivered_at_ms IS NULL \
+                     ORDER BY seq",
+                )?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            let chosen = match ids {
+                None => dead,
+                Some(ids) => {
+                    for id in ids {
+                        if !dead.contains(id) {
+                            return Err(ServiceError::NotFound(format!(
+                                "{id:?} is not a dead letter (unknown, delivered, or still being retried); \
+                                 see `handoff-service webhooks dead-letters`"
+                            )));
+                        }
+                    }
+                    ids.to_vec()
+                }
+            };
+            let now = tx.now_ms;
+            for id in &chosen {
+                // The last error stays until the next attempt replaces it.
+                tx.tx.execute(
+                    "UPDATE webhook_deliveries SET failed_at_ms = NULL, attempts = 0, next_attempt_at_ms = ?2 \
+                     WHERE id = ?1",
+                    params![id, now],
+                )?;
+            }
+            Ok(chosen)
+        })?;
+        if !requeued.is_empty() {
+            self.deliveries.notify_one();
+        }
+        Ok(requeued)
     }
 
     fn add_agent(&self, name: &str) -> ServiceResult<IssuedToken> {
