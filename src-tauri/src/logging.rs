@@ -13,11 +13,20 @@ const KEEP_DAYS: usize = 7;
 /// Starts logging; keep the guard until the process ends, so the last lines reach the file.
 pub fn init() -> Option<WorkerGuard> {
     let filter = || EnvFilter::try_from_env("HANDOFF_LOG").unwrap_or_else(|_| EnvFilter::new("info,tao=warn,wry=warn"));
-    let stderr = fmt::layer().with_writer(std::io::stderr).with_filter(filter());
+    // Customer and agent text reaches log fields: escaped, so it cannot forge a line.
+    let stderr = fmt::layer()
+        .fmt_fields(handoff_protocol::log::escaping_fields())
+        .with_writer(std::io::stderr)
+        .with_filter(filter());
     let (file, guard, problem) = match log_file() {
         Ok(appender) => {
             let (writer, guard) = tracing_appender::non_blocking(appender);
-            (Some(fmt::layer().with_ansi(false).with_writer(writer).with_filter(filter())), Some(guard), None)
+            let layer = fmt::layer()
+                .fmt_fields(handoff_protocol::log::escaping_fields())
+                .with_ansi(false)
+                .with_writer(writer)
+                .with_filter(filter());
+            (Some(layer), Some(guard), None)
         }
         Err(problem) => (None, None, Some(problem)),
     };
