@@ -10,11 +10,12 @@
 use std::io::Write;
 
 /// Untrusted text as one safe run of characters: every control character (C0, DEL, C1 — ANSI
-/// escapes, `\r` and `\n` included) is shown escaped, as `\u{1b}` or `\n`.
+/// escapes, `\r` and `\n` included) and every bidi control is shown escaped, as `\u{1b}` or
+/// `\n` — the same characters the logs escape.
 pub fn safe(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() {
+        if handoff_protocol::log::needs_escape(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
@@ -105,6 +106,8 @@ mod tests {
         assert_eq!(safe("a\u{1b}[31mred\u{7}"), "a\\u{1b}[31mred\\u{7}");
         assert_eq!(safe("one\ntwo\rthree\u{9b}2J\u{7f}"), "one\\ntwo\\rthree\\u{9b}2J\\u{7f}");
         assert_eq!(safe("Zoë 😀 ★"), "Zoë 😀 ★");
+        // A right-to-left override would show "txt.exe" as "exe.txt".
+        assert_eq!(safe("a\u{202e}txt.exe\u{2066}"), "a\\u{202e}txt.exe\\u{2066}");
         // Escaping twice changes nothing: the final guard may see already safe text.
         assert_eq!(safe(&safe("\u{1b}[2J\n")), safe("\u{1b}[2J\n"));
     }

@@ -28,7 +28,10 @@ impl<T: fmt::Debug> fmt::Debug for Escaped<T> {
     }
 }
 
-fn needs_escape(ch: char) -> bool {
+/// Whether a character of untrusted text must be shown escaped wherever people read it (logs,
+/// terminals): control characters, line and paragraph separators, and the bidi controls that
+/// reorder what is displayed.
+pub fn needs_escape(ch: char) -> bool {
     ch.is_control()
         || matches!(ch, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
