@@ -28,6 +28,9 @@ fn handoff(home: &Path, args: &[&str]) -> Output {
 
 /// Runs `handoff` with `input` piped on its standard input; `no_keychain` hides the Secret
 /// Service (a D-Bus address where nothing listens).
+/// One key for every run without a keychain, so no run finds the cache of another unreadable.
+const TEST_CACHE_KEY: &str = "4b6579206f66207468652074657374732720636163686573206f6e6c792e2e2e";
+
 fn handoff_piped(home: &Path, args: &[&str], input: &[u8], no_keychain: bool) -> Output {
     let mut command = common::handoff_command();
     command
@@ -41,7 +44,11 @@ fn handoff_piped(home: &Path, args: &[&str], input: &[u8], no_keychain: bool) ->
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     if no_keychain {
-        command.env("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}/no-bus", home.display())).env_remove("DISPLAY");
+        // The cache key comes from the environment then, so only the token needs the keychain.
+        command
+            .env("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}/no-bus", home.display()))
+            .env("HANDOFF_CACHE_KEY", TEST_CACHE_KEY)
+            .env_remove("DISPLAY");
     }
     let mut child = command.spawn().expect("handoff runs");
     let mut stdin = child.stdin.take().expect("stdin");
