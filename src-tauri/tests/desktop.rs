@@ -442,6 +442,37 @@ fn with_no_service_configured_the_demo_workspace_opens() {
     });
 }
 
+/// A revoked token: the app says so and offers to wipe the device; the wipe leaves an empty,
+/// still encrypted cache and the demo takes over.
+#[test]
+fn a_refused_token_offers_to_wipe_the_device() {
+    if !enabled() {
+        return;
+    }
+    let _display = exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let service = Service::start(dir.path());
+    service.escalate("web-wendy", "Wendy Wipe", false, "my card ends in 4417");
+    let home = dir.path().join("home");
+    let driver = Driver::launch(APP, &app_env(&home, Some((&service.url(), &service.token))));
+    driver.wait_until("online", WAIT, |d| connection_state(d) == "online");
+    driver.wait_until("the queue", WAIT, |d| d.find_all("[data-testid=queue-row]").len() == 1);
+
+    service.store().revoke_agent("Dana Desk").unwrap();
+    driver.wait_for("[data-testid=refused-banner]", WAIT);
+    driver.wait_until("the status says refused", WAIT, |d| connection_state(d) == "refused");
+    std::thread::sleep(Duration::from_millis(400));
+    screen_shot("refused.png");
+
+    driver.click(&driver.wait_for("[data-testid=refused-wipe]", WAIT));
+    driver.wait_for("[data-testid=demo-banner]", WAIT);
+    let data = home.join("desk");
+    let key = handoff_core::credentials::cache_key(&data).unwrap();
+    let cache = handoff_core::LocalStore::open(&data, &key).unwrap();
+    assert!(cache.conversations().unwrap().is_empty(), "the wiped cache still lists conversations");
+    assert!(cache.search("4417", 10).unwrap().is_empty());
+}
+
 /// Sets a form control's value as typing or choosing would, so the UI's bindings see it.
 fn set_value(driver: &Driver, css: &str, value: &str) {
     let script = format!(
