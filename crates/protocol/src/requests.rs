@@ -44,6 +44,9 @@ pub struct MessagesPage {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PostMessage {
+    /// Not blank (at least one character that is not Unicode White_Space); at most 65 536 bytes
+    /// of UTF-8.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 65536, pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"))]
     pub text: String,
     /// `true` for an internal note that the customer never sees.
     #[serde(default)]
@@ -115,27 +118,41 @@ pub struct QueueStats {
 pub struct TranscriptEntry {
     /// `customer`, `bot` or `system`.
     pub role: Role,
+    /// Not blank; at most 65 536 bytes of UTF-8.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 65536, pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"))]
     pub text: String,
     /// When it was said; the service's clock when absent.
     #[serde(default)]
     pub at: Option<DateTime<Utc>>,
+    /// The platform's id of this line: a line whose id the conversation already has is not
+    /// stored again (re-escalations resend the whole transcript).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
+    pub message_id: Option<String>,
 }
 
 /// `POST /v1/intake/handoffs` body: a bot platform escalates a conversation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IntakeHandoff {
+    /// The platform's conversation id; not blank, at most 1000 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1000, pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"))]
     pub external_id: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1000, pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"))]
     pub channel: String,
     pub customer: Customer,
     pub reason: HandoffReason,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub trigger: String,
     #[serde(default = "default_priority")]
     pub priority: Priority,
+    /// At most 65 536 bytes of UTF-8.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 65536))]
     pub summary: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub topic: Option<String>,
     #[serde(default)]
     pub transcript: Vec<TranscriptEntry>,
@@ -161,9 +178,16 @@ pub struct IntakeHandoffResult {
 pub struct IntakeMessage {
     /// `customer` (or `bot` for a bot line the platform forwards).
     pub role: Role,
+    /// Not blank; at most 65 536 bytes of UTF-8.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 65536, pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"))]
     pub text: String,
     #[serde(default)]
     pub at: Option<DateTime<Utc>>,
+    /// The platform's id of the message: the same id in the same conversation is stored once;
+    /// a repeat answers 200 with the first message and changes nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
+    pub message_id: Option<String>,
 }
 
 /// What the outbound webhook posts to the bot platform for every agent reply.

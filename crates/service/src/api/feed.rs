@@ -8,12 +8,12 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::Stream;
-use handoff_protocol::{ChangesPage, ErrorBody, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
+use handoff_protocol::{ChangesPage, ErrorBody};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::auth::CurrentAgent;
-use super::extract::ApiQuery;
+use super::extract::{page_limit, ApiQuery};
 use super::AppState;
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::FeedPage;
@@ -26,7 +26,8 @@ pub struct ChangesQuery {
     /// Return changes with a cursor greater than this; 0 for the beginning.
     #[serde(default)]
     after: i64,
-    /// At most this many changes (1 to 5000, default 100).
+    /// At most this many changes (default 100).
+    #[param(minimum = 1, maximum = 5000)]
     limit: Option<u32>,
 }
 
@@ -58,7 +59,7 @@ pub async fn list_changes(
     _agent: CurrentAgent,
     ApiQuery(query): ApiQuery<ChangesQuery>,
 ) -> ServiceResult<Response> {
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE_LIMIT).clamp(1, MAX_PAGE_LIMIT);
+    let limit = page_limit(query.limit)?;
     let after = query.after;
     let page = state.blocking(move |store| store.changes_after(after, limit)).await?;
     Ok(([(CONTENT_TYPE, "application/json")], page_json(after, &page)).into_response())

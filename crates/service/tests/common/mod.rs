@@ -101,7 +101,7 @@ impl TestService {
         read(response).await
     }
 
-    /// A signed intake POST of raw bytes, signed at `timestamp` (default now).
+    /// A v2-signed intake POST of raw bytes, signed at `timestamp` (default now).
     pub async fn intake_raw(
         &self,
         path: &str,
@@ -115,7 +115,7 @@ impl TestService {
             .post(self.url(path))
             .header("content-type", "application/json")
             .header(TIMESTAMP_HEADER, timestamp.to_string())
-            .header(SIGNATURE_HEADER, signing::sign(secret, timestamp, body))
+            .header(SIGNATURE_HEADER, signing::sign_v2(secret, timestamp, "POST", path, body))
             .body(body.to_vec())
             .send()
             .await
