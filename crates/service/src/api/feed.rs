@@ -72,6 +72,15 @@ pub struct StreamQuery {
     after: Option<i64>,
 }
 
+/// A cursor sent back by a client (`Last-Event-ID`): an integer, spaces around it allowed.
+/// Whether the feed still has it is the store's question (410); anything else is a 400.
+pub fn parse_cursor(value: &[u8]) -> ServiceResult<i64> {
+    std::str::from_utf8(value)
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .ok_or_else(|| ServiceError::bad_request("invalid_cursor", "Last-Event-ID must be a cursor (an integer)"))
+}
+
 fn event(cursor: i64, json: &str) -> Event {
     Event::default().id(cursor.to_string()).event("change").data(json)
 }
@@ -94,12 +103,7 @@ pub async fn stream_changes(
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<StreamQuery>,
 ) -> ServiceResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    let last_event_id = match headers.get("last-event-id") {
-        Some(value) => Some(value.to_str().ok().and_then(|v| v.trim().parse::<i64>().ok()).ok_or_else(|| {
-            ServiceError::bad_request("invalid_cursor", "Last-Event-ID must be a cursor (an integer)")
-        })?),
-        None => None,
-    };
+    let last_event_id = headers.get("last-event-id").map(|value| parse_cursor(value.as_bytes())).transpose()?;
     let mut pass = state.access.open_stream(agent.id)?;
     // Subscribe before reading the backlog so nothing committed in between is missed.
     let mut live = state.store.subscribe();
@@ -154,4 +158,31 @@ pub async fn stream_changes(
         }
     };
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(heartbeat).text("heartbeat")))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_cursor_bytes_parse_or_are_a_400(value in proptest::collection::vec(any::<u8>(), 0..40)) {
+            match parse_cursor(&value) {
+                Ok(cursor) => {
+                    let text = std::str::from_utf8(&value).expect("only UTF-8 parses");
+                    prop_assert_eq!(text.trim().parse::<i64>().ok(), Some(cursor));
+                }
+                Err(error) => prop_assert_eq!(error.code(), "invalid_cursor"),
+            }
+        }
+
+        #[test]
+        fn every_cursor_round_trips(cursor in any::<i64>(), pad in " {0,3}") {
+            prop_assert_eq!(parse_cursor(format!("{pad}{cursor}{pad}").as_bytes()).ok(), Some(cursor));
+        }
+    }
 }

@@ -30,6 +30,21 @@ pub struct IntakeAuth {
     pub replays: ReplayCache,
 }
 
+/// The parse path of an (already verified) handoff body: JSON, shape, then the field rules.
+/// Any input gives a value or a 400/422 error, never a panic.
+pub fn parse_handoff(body: &[u8]) -> ServiceResult<IntakeHandoff> {
+    let handoff: IntakeHandoff = parse_json(body)?;
+    crate::validate::intake_handoff(&handoff)?;
+    Ok(handoff)
+}
+
+/// The parse path of an (already verified) intake message body.
+pub fn parse_message(body: &[u8]) -> ServiceResult<IntakeMessage> {
+    let message: IntakeMessage = parse_json(body)?;
+    crate::validate::intake_message(&message)?;
+    Ok(message)
+}
+
 /// Verifies the signature of the request as it came over the wire, then records it so the same
 /// signed request cannot be taken twice.
 fn verify(state: &AppState, method: &Method, uri: &OriginalUri, headers: &HeaderMap, body: &[u8]) -> ServiceResult<()> {
@@ -107,7 +122,7 @@ pub async fn handoff(
 ) -> ServiceResult<(StatusCode, Json<IntakeHandoffResult>)> {
     let body = body.map_err(body_rejection)?;
     verify(&state, &method, &uri, &headers, &body)?;
-    let handoff: IntakeHandoff = parse_json(&body)?;
+    let handoff = parse_handoff(&body)?;
     let result = state.blocking(move |store| store.intake_handoff(&handoff)).await?;
     let status = if result.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(result)))
@@ -149,8 +164,107 @@ pub async fn customer_message(
 ) -> ServiceResult<Response> {
     let body = body.map_err(body_rejection)?;
     verify(&state, &method, &uri, &headers, &body)?;
-    let message: IntakeMessage = parse_json(&body)?;
+    let message = parse_message(&body)?;
     let posted = state.blocking(move |store| store.intake_message(&external_id, &message)).await?;
     let status = if posted.replayed { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(posted.message)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    fn is_typed_refusal(error: &ServiceError) -> bool {
+        matches!(error, ServiceError::BadRequest { .. } | ServiceError::Unprocessable { .. })
+    }
+
+    /// Any JSON value, a few levels deep, with the intake's own keys mixed in.
+    fn any_json() -> impl Strategy<Value = Value> {
+        let key = prop_oneof![
+            Just("external_id".to_string()),
+            Just("channel".to_string()),
+            Just("customer".to_string()),
+            Just("reason".to_string()),
+            Just("transcript".to_string()),
+            Just("role".to_string()),
+            Just("text".to_string()),
+            Just("at".to_string()),
+            Just("message_id".to_string()),
+            Just("id".to_string()),
+            Just("name".to_string()),
+            ".{0,8}",
+        ];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            ".{0,20}".prop_map(Value::String),
+            prop_oneof![Just("customer"), Just("bot"), Just("agent"), Just("vip"), Just("2026-11-25T10:00:00Z")]
+                .prop_map(|s| Value::String(s.to_string())),
+        ];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::btree_map(key.clone(), inner, 0..8).prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_bytes_never_panic_and_are_refused_as_typed_errors(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            if let Err(error) = parse_handoff(&body) {
+                prop_assert!(is_typed_refusal(&error), "{error:?}");
+            }
+            if let Err(error) = parse_message(&body) {
+                prop_assert!(is_typed_refusal(&error), "{error:?}");
+            }
+        }
+
+        #[test]
+        fn arbitrary_json_never_panics_and_is_refused_as_typed_errors(value in any_json()) {
+            let body = serde_json::to_vec(&value).unwrap_or_default();
+            for result in [parse_handoff(&body).map(|_| ()), parse_message(&body).map(|_| ())] {
+                if let Err(error) = result {
+                    prop_assert!(is_typed_refusal(&error), "{error:?}");
+                    prop_assert!(!error.body().error.message.is_empty());
+                }
+            }
+        }
+
+        /// Well-shaped messages with arbitrary strings: accepted exactly when the field rules
+        /// hold, otherwise a 422.
+        #[test]
+        fn shaped_messages_follow_the_field_rules(
+            text in ".{0,40}",
+            message_id in proptest::option::of(".{0,210}"),
+            role in prop_oneof![Just("customer"), Just("bot"), Just("system"), Just("agent")],
+        ) {
+            let mut value = json!({"role": role, "text": text});
+            if let Some(id) = &message_id {
+                value["message_id"] = json!(id);
+            }
+            let result = parse_message(&serde_json::to_vec(&value).unwrap_or_default());
+            let valid = role != "agent"
+                && !text.trim().is_empty()
+                && message_id.as_ref().map_or(true, |id| !id.is_empty() && id.len() <= MAX_IDEMPOTENCY_KEY_BYTES);
+            match result {
+                Ok(message) => {
+                    prop_assert!(valid);
+                    prop_assert_eq!(message.text, text);
+                    prop_assert_eq!(message.message_id, message_id);
+                }
+                Err(error) => {
+                    prop_assert!(!valid, "refused a valid message: {error:?}");
+                    prop_assert!(matches!(error, ServiceError::Unprocessable { .. }), "{error:?}");
+                }
+            }
+        }
+    }
 }

@@ -109,7 +109,7 @@ impl TestService {
         timestamp: Option<i64>,
         secret: &[u8],
     ) -> (StatusCode, Value) {
-        let timestamp = timestamp.unwrap_or_else(|| chrono::Utc::now().timestamp());
+        let timestamp = timestamp.unwrap_or_else(|| chrono::Utc::now().timestamp() - next_signing_offset());
         let response = self
             .http
             .post(self.url(path))
@@ -156,6 +156,15 @@ impl TestService {
             }
         }
     }
+}
+
+/// Seconds to sign "now" in the past by, different on every call: the service refuses a signed
+/// request it has seen (409 `replayed_request`), and a platform that sends the same body again
+/// (a retry, a repeated escalation) signs it again at another time, which tests sending the same
+/// body twice within a second imitate this way. Stays far inside the 300 s window.
+pub fn next_signing_offset() -> i64 {
+    static CALLS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 120
 }
 
 pub async fn read(response: reqwest::Response) -> (StatusCode, Value) {
