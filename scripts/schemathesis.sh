@@ -49,13 +49,13 @@ done
 started=$(date +%s)
 status=0
 SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$PWD/scripts/schemathesis" \
-  schemathesis run "$base_url/v1/openapi.json" \
+  schemathesis --config-file scripts/schemathesis/schemathesis.toml run "$base_url/v1/openapi.json" \
   --checks all \
   --phases examples,coverage,fuzzing,stateful \
   --max-examples "$max_examples" \
   --max-time "$max_time" \
   --seed "$seed" \
-  --workers 2 \
+  --workers 1 \
   --request-timeout 10 \
   --generation-database none \
   --no-color \

@@ -182,7 +182,7 @@ pub struct Customer {
     #[serde(default)]
     pub vip: bool,
     /// Yearly account value in whole US dollars, when the platform knows it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::integer::option_i64")]
     pub account_value: Option<i64>,
 }
 

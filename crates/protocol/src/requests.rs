@@ -79,6 +79,7 @@ pub struct ResolveRequest {
 #[serde(deny_unknown_fields)]
 pub struct TransferRequest {
     /// The id of the agent who takes the conversation over.
+    #[serde(deserialize_with = "crate::integer::i64")]
     pub agent_id: i64,
 }
 
@@ -112,11 +113,25 @@ pub struct QueueStats {
     pub longest_wait_seconds: Option<i64>,
 }
 
+/// The roles a platform may send: every [`Role`] but `agent` (agents reply through the agent API;
+/// the service refuses it with 422 `invalid_role`).
+#[cfg(feature = "openapi")]
+fn intake_role_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let roles = Role::ALL.into_iter().filter(|r| *r != Role::Agent).map(Role::as_str);
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(roles))
+        .description(Some("`customer`, `bot` or `system`"))
+        .build()
+}
+
 /// One transcript line of an escalation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TranscriptEntry {
     /// `customer`, `bot` or `system`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = intake_role_schema))]
     pub role: Role,
     /// Not blank; at most 65 536 bytes of UTF-8.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 65536, pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"))]
@@ -176,7 +191,8 @@ pub struct IntakeHandoffResult {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IntakeMessage {
-    /// `customer` (or `bot` for a bot line the platform forwards).
+    /// `customer` (or `bot` for a bot line the platform forwards), or `system`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = intake_role_schema))]
     pub role: Role,
     /// Not blank; at most 65 536 bytes of UTF-8.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 65536, pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"))]

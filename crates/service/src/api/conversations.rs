@@ -13,6 +13,7 @@ use super::AppState;
 use crate::error::{ServiceError, ServiceResult};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only conversations in this status.
     #[param(value_type = Option<ConversationStatus>)]
@@ -56,6 +57,7 @@ pub async fn get_conversation(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MessagesQuery {
     /// Return messages with a seq greater than this.
     #[serde(default)]

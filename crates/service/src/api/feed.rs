@@ -22,9 +22,11 @@ use crate::store::FeedPage;
 const CATCH_UP_PAGE: u32 = 1_000;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// Return changes with a cursor greater than this; 0 for the beginning.
     #[serde(default)]
+    #[param(minimum = 0)]
     after: i64,
     /// At most this many changes (default 100).
     #[param(minimum = 1, maximum = 5000)]
@@ -66,9 +68,11 @@ pub async fn list_changes(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     /// Replay changes after this cursor before going live; the `Last-Event-ID` header wins
     /// over it. Without either, the stream starts at the current head.
+    #[param(minimum = 0)]
     after: Option<i64>,
 }
 
@@ -89,7 +93,7 @@ fn event(cursor: i64, json: &str) -> Event {
 /// `id: <cursor>`), with a heartbeat comment while idle.
 #[utoipa::path(
     get, path = "/v1/changes/stream", tag = "feed", params(StreamQuery,
-        ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this cursor")),
+        ("Last-Event-ID" = Option<i64>, Header, minimum = 0, description = "Resume after this cursor")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "text/event-stream of change records", content_type = "text/event-stream"),
@@ -104,6 +108,11 @@ pub async fn stream_changes(
     ApiQuery(query): ApiQuery<StreamQuery>,
 ) -> ServiceResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let last_event_id = headers.get("last-event-id").map(|value| parse_cursor(value.as_bytes())).transpose()?;
+    // A malformed `after` is refused even when Last-Event-ID wins over it: the request is wrong
+    // either way, and a client should hear so.
+    if query.after.is_some_and(|after| after < 0) {
+        return Err(ServiceError::bad_request("invalid_cursor", "the cursor `after` must not be negative"));
+    }
     let mut pass = state.access.open_stream(agent.id)?;
     // Subscribe before reading the backlog so nothing committed in between is missed.
     let mut live = state.store.subscribe();

@@ -99,7 +99,7 @@ fn verify(state: &AppState, method: &Method, uri: &OriginalUri, headers: &Header
     post, path = "/v1/intake/handoffs", tag = "intake", request_body = IntakeHandoff,
     params(
         ("X-Handoff-Timestamp" = i64, Header, description = "Unix seconds of signing; at most 300 s old, 30 s ahead"),
-        ("X-Handoff-Signature" = String, Header, description = SIGNATURE_DOC),
+        ("X-Handoff-Signature" = String, Header, pattern = "^v2=[0-9a-fA-F]{64}$", description = SIGNATURE_DOC),
     ),
     responses(
         (status = 201, body = IntakeHandoffResult, description = "A new conversation"),
@@ -139,7 +139,7 @@ pub const SIGNATURE_DOC: &str = "`v2=<64 hex digits>`: HMAC-SHA256 with the inta
     params(
         ("external_id" = String, Path, description = "The platform's conversation id"),
         ("X-Handoff-Timestamp" = i64, Header, description = "Unix seconds of signing; at most 300 s old, 30 s ahead"),
-        ("X-Handoff-Signature" = String, Header, description = SIGNATURE_DOC),
+        ("X-Handoff-Signature" = String, Header, pattern = "^v2=[0-9a-fA-F]{64}$", description = SIGNATURE_DOC),
     ),
     responses(
         (status = 201, body = Message, description = "Stored"),

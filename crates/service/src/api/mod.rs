@@ -118,11 +118,16 @@ impl utoipa::Modify for StandardResponses {
                 [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch, &mut item.head];
             for operation in operations.into_iter().flatten() {
                 let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let has_path = path.contains('{');
+                let has_body = operation.request_body.is_some();
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    if parameter.required == utoipa::openapi::Required::False {
+                        not_nullable(parameter);
+                    }
+                }
                 let parameters = operation.parameters.as_deref().unwrap_or_default();
                 let has_query = parameters.iter().any(|p| p.parameter_in == ParameterIn::Query);
                 let has_header = parameters.iter().any(|p| p.parameter_in == ParameterIn::Header);
-                let has_path = path.contains('{');
-                let has_body = operation.request_body.is_some();
                 let mut add = |status: &str, description: &str| {
                     if !operation.responses.responses.contains_key(status) {
                         operation.responses.responses.insert(status.to_string(), error_response(description).into());
@@ -147,6 +152,21 @@ impl utoipa::Modify for StandardResponses {
                     "The service is overloaded (`unavailable`): too many requests or connections at once, or the \
                      request took too long. Retry after the `Retry-After` seconds",
                 );
+            }
+        }
+    }
+}
+
+/// An optional parameter has no value by being absent: the service never takes a literal
+/// `null` (`?after=null` is a 400), so the document must not offer one.
+fn not_nullable(parameter: &mut utoipa::openapi::path::Parameter) {
+    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    use utoipa::openapi::RefOr;
+    if let Some(RefOr::T(Schema::Object(object))) = &mut parameter.schema {
+        if let SchemaType::Array(types) = &object.schema_type {
+            let types: Vec<Type> = types.iter().filter(|t| **t != Type::Null).cloned().collect();
+            if let [only] = types.as_slice() {
+                object.schema_type = SchemaType::Type(only.clone());
             }
         }
     }
