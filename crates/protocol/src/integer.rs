@@ -1,6 +1,7 @@
 //! Integers in request bodies. JSON Schema's `integer` (and so the OpenAPI document) counts
 //! `5.0` as the integer 5, while serde's `i64` refuses it; these take any JSON number with no
-//! fractional part that fits an `i64`, so a schema-valid body is never refused.
+//! fractional part that is exactly an `i64`, so a schema-valid body is not refused. (Floats are
+//! taken up to ±2^53, where they are exact; integer literals over the whole `i64` range.)
 
 use serde::de::{self, Deserializer, Visitor};
 
@@ -22,9 +23,11 @@ impl Visitor<'_> for IntegerVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
-        // 2^63 is exactly representable; everything in [-2^63, 2^63) with no fraction fits.
-        const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-        if v.fract() == 0.0 && (-LIMIT..LIMIT).contains(&v) {
+        // serde_json hands over as f64 both `5.0` and integer literals beyond the i64 range, which
+        // it rounds: -9223372036854775809 arrives as -2^63. Only within ±2^53 is an f64 exactly
+        // the number that was written, so only there is it taken.
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        if v.fract() == 0.0 && (-EXACT..=EXACT).contains(&v) {
             Ok(v as i64)
         } else {
             Err(E::custom(format!("{v} is not an integer of 64 bits")))
@@ -79,8 +82,16 @@ mod tests {
         assert_eq!(n(r#"{"n": 1e3}"#), Some(1000));
         assert_eq!(n(r#"{"n": -9223372036854775808}"#), Some(i64::MIN));
         assert_eq!(n(r#"{"n": 9223372036854775807}"#), Some(i64::MAX));
-        for bad in [r#"{"n": 1.5}"#, r#"{"n": 9223372036854775808}"#, r#"{"n": 1e19}"#, r#"{"n": "1"}"#, r#"{"n": null}"#]
-        {
+        assert_eq!(n(r#"{"n": 9007199254740992.0}"#), Some(1 << 53));
+        for bad in [
+            r#"{"n": 1.5}"#,
+            r#"{"n": 9223372036854775808}"#,
+            r#"{"n": -9223372036854775809}"#,
+            r#"{"n": 1e19}"#,
+            r#"{"n": 9007199254740994.0}"#,
+            r#"{"n": "1"}"#,
+            r#"{"n": null}"#,
+        ] {
             assert_eq!(n(bad), None, "{bad}");
         }
         let probe: Probe = serde_json::from_str(r#"{"n": 1, "m": null}"#).unwrap();
