@@ -46,7 +46,14 @@ pub struct MessagesPage {
 pub struct PostMessage {
     /// Not blank (at least one character that is not Unicode White_Space); at most 65 536 bytes
     /// of UTF-8.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 65536, pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 65536,
+            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+        )
+    )]
     pub text: String,
     /// `true` for an internal note that the customer never sees.
     #[serde(default)]
@@ -134,7 +141,14 @@ pub struct TranscriptEntry {
     #[cfg_attr(feature = "openapi", schema(schema_with = intake_role_schema))]
     pub role: Role,
     /// Not blank; at most 65 536 bytes of UTF-8.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 65536, pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 65536,
+            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+        )
+    )]
     pub text: String,
     /// When it was said; the service's clock when absent.
     #[serde(default)]
@@ -151,9 +165,23 @@ pub struct TranscriptEntry {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IntakeHandoff {
     /// The platform's conversation id; not blank, at most 1000 characters.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1000, pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 1000,
+            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+        )
+    )]
     pub external_id: String,
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1000, pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 1000,
+            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+        )
+    )]
     pub channel: String,
     pub customer: Customer,
     pub reason: HandoffReason,
@@ -195,7 +223,14 @@ pub struct IntakeMessage {
     #[cfg_attr(feature = "openapi", schema(schema_with = intake_role_schema))]
     pub role: Role,
     /// Not blank; at most 65 536 bytes of UTF-8.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 65536, pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 65536,
+            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+        )
+    )]
     pub text: String,
     #[serde(default)]
     pub at: Option<DateTime<Utc>>,

@@ -28,7 +28,10 @@ fn v2(timestamp: i64, path: &str, body: &[u8]) -> Vec<(&'static str, String)> {
 }
 
 fn v1(timestamp: i64, body: &[u8]) -> Vec<(&'static str, String)> {
-    vec![(TIMESTAMP_HEADER, timestamp.to_string()), (SIGNATURE_HEADER, signing::sign_v1(INTAKE_SECRET, timestamp, body))]
+    vec![
+        (TIMESTAMP_HEADER, timestamp.to_string()),
+        (SIGNATURE_HEADER, signing::sign_v1(INTAKE_SECRET, timestamp, body)),
+    ]
 }
 
 async fn post_raw(service: &TestService, path: &str, body: &[u8], headers: &[(&str, String)]) -> (StatusCode, Value) {
@@ -229,8 +232,9 @@ async fn the_same_message_id_twice_stores_one_message() {
     // Transcript lines named by the platform are not stored again on a re-escalation.
     let (status, json) = service.claim(&service.alice, id).await;
     assert_eq!(status, StatusCode::OK, "{json}");
-    let (status, json) =
-        service.post(&service.alice, &format!("/v1/conversations/{id}/resolve"), json!({"outcome": "back_to_bot"})).await;
+    let (status, json) = service
+        .post(&service.alice, &format!("/v1/conversations/{id}/resolve"), json!({"outcome": "back_to_bot"}))
+        .await;
     assert_eq!(status, StatusCode::OK, "{json}");
     let mut again = handoff_body("web-mid", "Sam");
     again["transcript"] = json!([

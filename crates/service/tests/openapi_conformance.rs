@@ -111,7 +111,10 @@ async fn the_document_declares_parameters_and_statuses() {
                 }
                 if parameter["required"] != json!(true) {
                     let types = &parameter["schema"]["type"];
-                    assert!(!types.as_array().is_some_and(|t| t.contains(&json!("null"))), "{label}: `{name}` takes null");
+                    assert!(
+                        !types.as_array().is_some_and(|t| t.contains(&json!("null"))),
+                        "{label}: `{name}` takes null"
+                    );
                 }
             }
         }
@@ -123,7 +126,10 @@ async fn the_document_declares_parameters_and_statuses() {
         .find(|p| p["name"] == "limit")
         .cloned()
         .expect("limit");
-    assert_eq!((limit["in"].as_str(), &limit["schema"]["minimum"], &limit["schema"]["maximum"]), (Some("query"), &json!(1), &json!(5000)));
+    assert_eq!(
+        (limit["in"].as_str(), &limit["schema"]["minimum"], &limit["schema"]["maximum"]),
+        (Some("query"), &json!(1), &json!(5000))
+    );
     let key = doc["paths"]["/v1/conversations/{id}/messages"]["post"]["parameters"]
         .as_array()
         .unwrap()

@@ -150,7 +150,10 @@ impl Harness {
     pub fn customer_says(&self, id: i64, text: &str) {
         let external_id = self.store().conversation(id).unwrap().external_id;
         self.store()
-            .intake_message(&external_id, &IntakeMessage { role: Role::Customer, text: text.into(), at: None, message_id: None })
+            .intake_message(
+                &external_id,
+                &IntakeMessage { role: Role::Customer, text: text.into(), at: None, message_id: None },
+            )
             .unwrap();
     }
 

@@ -209,7 +209,8 @@ mod tests {
         leaf.prop_recursive(4, 48, 6, move |inner| {
             prop_oneof![
                 proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-                proptest::collection::btree_map(key.clone(), inner, 0..8).prop_map(|m| Value::Object(m.into_iter().collect())),
+                proptest::collection::btree_map(key.clone(), inner, 0..8)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
             ]
         })
     }
@@ -253,7 +254,10 @@ mod tests {
             let result = parse_message(&serde_json::to_vec(&value).unwrap_or_default());
             let valid = role != "agent"
                 && !text.trim().is_empty()
-                && message_id.as_ref().map_or(true, |id| !id.is_empty() && id.len() <= MAX_IDEMPOTENCY_KEY_BYTES);
+                && match &message_id {
+                    None => true,
+                    Some(id) => !id.is_empty() && id.len() <= MAX_IDEMPOTENCY_KEY_BYTES,
+                };
             match result {
                 Ok(message) => {
                     prop_assert!(valid);
