@@ -48,8 +48,10 @@ done
 
 started=$(date +%s)
 status=0
-SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$PWD/scripts/schemathesis" \
-  schemathesis --config-file scripts/schemathesis/schemathesis.toml run "$base_url/v1/openapi.json" \
+# Run from the temp dir: schemathesis and hypothesis leave caches in the working directory.
+here="$PWD"
+(cd "$work" && SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$here/scripts/schemathesis" \
+  schemathesis --config-file "$here/scripts/schemathesis/schemathesis.toml" run "$base_url/v1/openapi.json" \
   --checks all \
   --phases examples,coverage,fuzzing,stateful \
   --max-examples "$max_examples" \
@@ -60,7 +62,7 @@ SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$PWD/scripts/schemathesis" \
   --generation-database none \
   --no-color \
   -H "Authorization: Bearer $token" \
-  >"$work/schemathesis.out" 2>&1 || status=$?
+  >"$work/schemathesis.out" 2>&1) || status=$?
 # The report: phases, each failure with a curl line to reproduce it, then the summary.
 cat "$work/schemathesis.out"
 echo "schemathesis: exit $status in $(( $(date +%s) - started )) s (max $max_examples examples per operation, seed $seed)"
