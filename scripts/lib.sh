@@ -112,3 +112,18 @@ ensure_zigbuild() {
   export PATH="$venv/bin:$PATH"
   ensure_rust_target "$MACOS_TARGET"
 }
+
+# --- API fuzzing ------------------------------------------------------------------------------
+
+SCHEMATHESIS_VERSION=4.32.5
+
+# ensure_schemathesis — schemathesis from the Python registry, in a venv of its own.
+ensure_schemathesis() {
+  local venv="${XDG_CACHE_HOME:-$HOME/.cache}/handoff-desk/schemathesis-venv"
+  if ! "$venv/bin/pip" freeze 2>/dev/null | grep -qix "schemathesis==$SCHEMATHESIS_VERSION"; then
+    log "installing schemathesis $SCHEMATHESIS_VERSION"
+    python3 -m venv "$venv" 2>/dev/null || { ensure_apt python3-venv; python3 -m venv "$venv"; }
+    "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+  export PATH="$venv/bin:$PATH"
+}

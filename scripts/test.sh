@@ -52,6 +52,9 @@ in_session() {
 }
 in_session cargo test --workspace --locked --no-fail-fast
 
+log "fuzzing the service's OpenAPI document against a running service (schemathesis)"
+bash scripts/schemathesis.sh
+
 log "running the Windows build's core suites under Wine"
 env "${wine_env[@]}" scripts/wine/boot.sh
 in_session env "${wine_env[@]}" "${windows_cargo[@]}" test --locked --target "$WINDOWS_TARGET" -p handoff-core --no-fail-fast

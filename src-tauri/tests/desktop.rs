@@ -137,7 +137,7 @@ impl Service {
             .post(format!("{}{path}", self.url()))
             .header("content-type", "application/json")
             .header(signing::TIMESTAMP_HEADER, timestamp.to_string())
-            .header(signing::SIGNATURE_HEADER, signing::sign(SECRET, timestamp, body.as_bytes()))
+            .header(signing::SIGNATURE_HEADER, signing::sign_v2(SECRET, timestamp, "POST", path, body.as_bytes()))
             .body(body.to_string())
             .send()
             .expect("intake request")

@@ -244,7 +244,10 @@ impl Desk {
             .post(self.url("/v1/intake/handoffs"))
             .header("content-type", "application/json")
             .header(TIMESTAMP_HEADER, timestamp.to_string())
-            .header(SIGNATURE_HEADER, signing::sign(INTAKE_SECRET, timestamp, raw.as_bytes()))
+            .header(
+                SIGNATURE_HEADER,
+                signing::sign_v2(INTAKE_SECRET, timestamp, "POST", "/v1/intake/handoffs", raw.as_bytes()),
+            )
             .body(raw)
             .send()
             .await

@@ -132,7 +132,10 @@ async fn bench() {
             let text = text.clone();
             tokio::task::spawn_blocking(move || {
                 store
-                    .intake_message(&external_id, &IntakeMessage { role: Role::Customer, text, at: None })
+                    .intake_message(
+                        &external_id,
+                        &IntakeMessage { role: Role::Customer, text, at: None, message_id: None },
+                    )
                     .expect("message")
             })
             .await

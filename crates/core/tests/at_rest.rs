@@ -162,6 +162,7 @@ async fn signing_out_stops_the_sync_then_leaves_no_customer_text_behind() {
                     role: handoff_protocol::Role::Customer,
                     text: format!("still typing {n}"),
                     at: None,
+                    message_id: None,
                 };
                 let _ = store.intake_message(&external_id, &message);
                 std::thread::sleep(Duration::from_millis(10));

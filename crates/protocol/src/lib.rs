@@ -3,6 +3,7 @@
 //! Everything here is plain data: serde types, the limits both sides enforce, and the
 //! HMAC signing used by the bot-side webhooks. No I/O.
 
+pub mod integer;
 #[cfg(feature = "log")]
 pub mod log;
 pub mod model;

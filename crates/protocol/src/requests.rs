@@ -44,6 +44,16 @@ pub struct MessagesPage {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PostMessage {
+    /// Not blank (at least one character that is not Unicode White_Space); at most 65 536 bytes
+    /// of UTF-8.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 65536,
+            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+        )
+    )]
     pub text: String,
     /// `true` for an internal note that the customer never sees.
     #[serde(default)]
@@ -76,6 +86,7 @@ pub struct ResolveRequest {
 #[serde(deny_unknown_fields)]
 pub struct TransferRequest {
     /// The id of the agent who takes the conversation over.
+    #[serde(deserialize_with = "crate::integer::i64")]
     pub agent_id: i64,
 }
 
@@ -109,33 +120,82 @@ pub struct QueueStats {
     pub longest_wait_seconds: Option<i64>,
 }
 
+/// The roles a platform may send: every [`Role`] but `agent` (agents reply through the agent API;
+/// the service refuses it with 422 `invalid_role`).
+#[cfg(feature = "openapi")]
+fn intake_role_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let roles = Role::ALL.into_iter().filter(|r| *r != Role::Agent).map(Role::as_str);
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(roles))
+        .description(Some("`customer`, `bot` or `system`"))
+        .build()
+}
+
 /// One transcript line of an escalation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TranscriptEntry {
     /// `customer`, `bot` or `system`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = intake_role_schema))]
     pub role: Role,
+    /// Not blank; at most 65 536 bytes of UTF-8.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 65536,
+            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+        )
+    )]
     pub text: String,
     /// When it was said; the service's clock when absent.
     #[serde(default)]
     pub at: Option<DateTime<Utc>>,
+    /// The platform's id of this line: a line whose id the conversation already has is not
+    /// stored again (re-escalations resend the whole transcript).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
+    pub message_id: Option<String>,
 }
 
 /// `POST /v1/intake/handoffs` body: a bot platform escalates a conversation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IntakeHandoff {
+    /// The platform's conversation id; not blank, at most 1000 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 1000,
+            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+        )
+    )]
     pub external_id: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 1000,
+            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+        )
+    )]
     pub channel: String,
     pub customer: Customer,
     pub reason: HandoffReason,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub trigger: String,
     #[serde(default = "default_priority")]
     pub priority: Priority,
+    /// At most 65 536 bytes of UTF-8.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 65536))]
     pub summary: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub topic: Option<String>,
     #[serde(default)]
     pub transcript: Vec<TranscriptEntry>,
@@ -159,11 +219,26 @@ pub struct IntakeHandoffResult {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IntakeMessage {
-    /// `customer` (or `bot` for a bot line the platform forwards).
+    /// `customer` (or `bot` for a bot line the platform forwards), or `system`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = intake_role_schema))]
     pub role: Role,
+    /// Not blank; at most 65 536 bytes of UTF-8.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 65536,
+            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+        )
+    )]
     pub text: String,
     #[serde(default)]
     pub at: Option<DateTime<Utc>>,
+    /// The platform's id of the message: the same id in the same conversation is stored once;
+    /// a repeat answers 200 with the first message and changes nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
+    pub message_id: Option<String>,
 }
 
 /// What the outbound webhook posts to the bot platform for every agent reply.

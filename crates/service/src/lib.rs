@@ -8,6 +8,7 @@ pub mod api;
 pub mod connections;
 pub mod demo;
 pub mod error;
+pub mod replay;
 pub mod server;
 pub mod store;
 pub mod validate;

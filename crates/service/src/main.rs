@@ -71,6 +71,11 @@ struct ServeArgs {
     /// Shared secret of the signed intake webhooks (intake is off without it).
     #[arg(long, env = "HANDOFF_INTAKE_SECRET", hide_env_values = true)]
     intake_secret: Option<String>,
+    /// Also accept deprecated v1 intake signatures (`sha256=` over timestamp and body). They do not
+    /// cover the path, so a captured request can be moved to another conversation: use only
+    /// while a platform moves to v2, then drop the flag. Logs a warning at start and per use.
+    #[arg(long, env = "HANDOFF_ACCEPT_V1_SIGNATURES", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    accept_v1_intake_signatures: bool,
     /// URL that receives agent replies for the bot platform: https, or http to a loopback host.
     #[arg(long, env = "HANDOFF_WEBHOOK_URL", hide_env_values = true)]
     webhook_url: Option<String>,
@@ -205,6 +210,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     };
     let mut config = ServiceConfig::new(db_path, args.addr);
     config.intake_secret = intake_secret.clone().map(String::into_bytes);
+    config.accept_v1_intake_signatures = args.accept_v1_intake_signatures;
     if let Some(url) = args.webhook_url.clone().filter(|u| !u.is_empty()) {
         let secret = args
             .webhook_secret

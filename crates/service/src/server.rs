@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use handoff_protocol::signing::V1Policy;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -22,6 +23,11 @@ pub struct ServiceConfig {
     pub addr: SocketAddr,
     /// Shared secret of the intake webhooks; intake answers 503 without one.
     pub intake_secret: Option<Vec<u8>>,
+    /// Also accept v1 intake signatures (timestamp and body only). Deprecated: a v1 request can
+    /// be moved to another conversation's path; only for platforms not yet moved to v2.
+    pub accept_v1_intake_signatures: bool,
+    /// Intake signatures remembered inside the replay window at most.
+    pub intake_replay_capacity: usize,
     /// Where agent replies are posted for the bot platform.
     pub webhook: Option<WebhookConfig>,
     /// Post the estimated-wait notice when a conversation waits this long unclaimed.
@@ -50,6 +56,8 @@ impl ServiceConfig {
             db_path,
             addr,
             intake_secret: None,
+            accept_v1_intake_signatures: false,
+            intake_replay_capacity: crate::replay::DEFAULT_REPLAY_CAPACITY,
             webhook: None,
             wait_notice_after: Some(Duration::from_secs(60)),
             wait_notice_interval: Duration::from_secs(60),
@@ -162,9 +170,21 @@ pub async fn start(config: ServiceConfig) -> Result<ServiceHandle, StartError> {
     let (access, revocation_watch) =
         crate::access::Access::start(dyn_store.clone(), config.max_streams_per_agent, shutdown_rx.clone());
     tasks.spawn(revocation_watch);
+    if config.accept_v1_intake_signatures {
+        tracing::warn!(
+            "accepting deprecated v1 intake signatures: they cover only timestamp and body, so a captured \
+             request can be posted to another conversation's path. Move the platform to v2 signatures \
+             (docs/api.md) and drop --accept-v1-intake-signatures; v1 intake support will be removed"
+        );
+    }
+    let intake = crate::api::intake::IntakeAuth {
+        secret: config.intake_secret.clone(),
+        v1: if config.accept_v1_intake_signatures { V1Policy::Accept } else { V1Policy::Refuse },
+        replays: crate::replay::ReplayCache::new(config.intake_replay_capacity),
+    };
     let state = AppState {
         store: dyn_store.clone(),
-        intake_secret: config.intake_secret.clone().map(Arc::from),
+        intake: Arc::new(intake),
         heartbeat: config.heartbeat,
         shutdown: shutdown_rx.clone(),
         access,

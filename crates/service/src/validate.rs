@@ -1,10 +1,11 @@
 //! Checks of client input that serde's types cannot express.
 
-use handoff_protocol::{IntakeHandoff, Role, MAX_IDEMPOTENCY_KEY_BYTES, MAX_TEXT_BYTES};
+use handoff_protocol::{IntakeHandoff, IntakeMessage, Role, MAX_IDEMPOTENCY_KEY_BYTES, MAX_TEXT_BYTES};
 
 use crate::error::{ServiceError, ServiceResult};
 
-const MAX_SHORT_FIELD_BYTES: usize = 1_000;
+/// Longest name, id, channel, trigger or topic, in characters.
+pub const MAX_SHORT_FIELD_CHARS: usize = 1_000;
 
 /// Message text: not blank, at most 64 KiB. The text itself is kept byte for byte.
 pub fn message_text(text: &str) -> ServiceResult<()> {
@@ -24,10 +25,11 @@ fn short_field(name: &str, value: &str, required: bool) -> ServiceResult<()> {
     if required && value.trim().is_empty() {
         return Err(ServiceError::unprocessable("missing_field", format!("`{name}` must not be empty")));
     }
-    if value.len() > MAX_SHORT_FIELD_BYTES {
+    // Counted in characters, as the OpenAPI document's maxLength counts them.
+    if value.chars().count() > MAX_SHORT_FIELD_CHARS {
         return Err(ServiceError::unprocessable(
             "field_too_long",
-            format!("`{name}` is longer than {MAX_SHORT_FIELD_BYTES} bytes"),
+            format!("`{name}` is longer than {MAX_SHORT_FIELD_CHARS} characters"),
         ));
     }
     Ok(())
@@ -59,6 +61,25 @@ pub fn intake_line(role: Role, text: &str) -> ServiceResult<()> {
     message_text(text)
 }
 
+/// The platform's own id of a line: 1 to 200 bytes, like an idempotency key.
+pub fn message_id(id: &str) -> ServiceResult<()> {
+    if id.is_empty() || id.len() > MAX_IDEMPOTENCY_KEY_BYTES {
+        return Err(ServiceError::unprocessable(
+            "invalid_message_id",
+            format!("`message_id` must be 1 to {MAX_IDEMPOTENCY_KEY_BYTES} bytes, or left out"),
+        ));
+    }
+    Ok(())
+}
+
+pub fn intake_message(message: &IntakeMessage) -> ServiceResult<()> {
+    intake_line(message.role, &message.text)?;
+    if let Some(id) = &message.message_id {
+        message_id(id)?;
+    }
+    Ok(())
+}
+
 pub fn intake_handoff(handoff: &IntakeHandoff) -> ServiceResult<()> {
     short_field("external_id", &handoff.external_id, true)?;
     short_field("channel", &handoff.channel, true)?;
@@ -80,7 +101,11 @@ pub fn intake_handoff(handoff: &IntakeHandoff) -> ServiceResult<()> {
         }
     }
     for (index, line) in handoff.transcript.iter().enumerate() {
-        intake_line(line.role, &line.text).map_err(|e| match e {
+        let checked = intake_line(line.role, &line.text).and_then(|()| match &line.message_id {
+            Some(id) => message_id(id),
+            None => Ok(()),
+        });
+        checked.map_err(|e| match e {
             ServiceError::Unprocessable { code, message } => {
                 ServiceError::Unprocessable { code, message: format!("transcript[{index}]: {message}") }
             }

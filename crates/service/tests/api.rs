@@ -188,9 +188,9 @@ async fn claim_release_transfer_resolve_follow_the_rules() {
     // Transfer to Bob, to oneself, to nobody.
     service.claim(&service.alice, id).await;
     let (status, body) = service.post(&service.alice, &path("transfer"), json!({"agent_id": service.alice_id})).await;
-    assert_eq!((status, error_code(&body).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "transfer_to_self"));
+    assert_eq!((status, error_code(&body).as_str()), (StatusCode::CONFLICT, "transfer_to_self"));
     let (status, body) = service.post(&service.alice, &path("transfer"), json!({"agent_id": 999})).await;
-    assert_eq!((status, error_code(&body).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "unknown_agent"));
+    assert_eq!((status, error_code(&body).as_str()), (StatusCode::NOT_FOUND, "not_found"));
     let (status, body) = service.post(&service.alice, &path("transfer"), json!({"agent_id": service.bob_id})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["assignee"]["name"], "Bob");

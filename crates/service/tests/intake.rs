@@ -21,9 +21,17 @@ fn messages_path(external_id: &str) -> String {
     format!("/v1/intake/conversations/{external_id}/messages")
 }
 
-/// The two signature headers for `body` signed with `secret` at `timestamp`.
+/// The two v2 signature headers of a POST of `body` to `path`, signed with `secret` at `timestamp`.
+fn signed_for(secret: &[u8], timestamp: i64, path: &str, body: &[u8]) -> Vec<(&'static str, String)> {
+    vec![
+        (TIMESTAMP_HEADER, timestamp.to_string()),
+        (SIGNATURE_HEADER, signing::sign_v2(secret, timestamp, "POST", path, body)),
+    ]
+}
+
+/// [`signed_for`] the handoff route.
 fn signed(secret: &[u8], timestamp: i64, body: &[u8]) -> Vec<(&'static str, String)> {
-    vec![(TIMESTAMP_HEADER, timestamp.to_string()), (SIGNATURE_HEADER, signing::sign(secret, timestamp, body))]
+    signed_for(secret, timestamp, HANDOFFS, body)
 }
 
 /// A POST of raw bytes with exactly the given extra headers (no signing of its own).
@@ -274,10 +282,10 @@ async fn bad_signatures_are_refused_and_change_nothing() {
 
     let body = serde_json::to_vec(&handoff_body("web-forged", "Mallory")).unwrap();
     let now = now_secs();
-    let good = signing::sign(INTAKE_SECRET, now, &body);
+    let good = signing::sign_v2(INTAKE_SECRET, now, "POST", HANDOFFS, &body);
     let tampered = String::from_utf8(body.clone()).unwrap().replace("Mallory", "Mall0ry").into_bytes();
     assert_eq!(tampered.len(), body.len());
-    let hex_only = good.strip_prefix("sha256=").unwrap().to_string();
+    let hex_only = good.strip_prefix("v2=").unwrap().to_string();
 
     type Case<'a> = (&'a str, Vec<u8>, Vec<(&'a str, String)>);
     let cases: Vec<Case> = vec![
@@ -299,7 +307,7 @@ async fn bad_signatures_are_refused_and_change_nothing() {
         (
             "non-hex signature",
             body.clone(),
-            vec![(TIMESTAMP_HEADER, now.to_string()), (SIGNATURE_HEADER, format!("sha256={}", "zz".repeat(32)))],
+            vec![(TIMESTAMP_HEADER, now.to_string()), (SIGNATURE_HEADER, format!("v2={}", "zz".repeat(32)))],
         ),
         (
             "short signature",
@@ -336,9 +344,9 @@ async fn bad_signatures_are_refused_and_change_nothing() {
     let path = messages_path("web-existing");
     let now = now_secs();
     for (case, headers) in [
-        ("wrong secret", signed(b"not-the-secret", now, &message)),
-        ("stale", signed(INTAKE_SECRET, now - 301, &message)),
-        ("future", signed(INTAKE_SECRET, now + 400, &message)),
+        ("wrong secret", signed_for(b"not-the-secret", now, &path, &message)),
+        ("stale", signed_for(INTAKE_SECRET, now - 301, &path, &message)),
+        ("future", signed_for(INTAKE_SECRET, now + 400, &path, &message)),
         ("no headers", vec![]),
     ] {
         let (status, json) = post_raw(&service, &path, &message, &headers).await;
@@ -356,7 +364,7 @@ async fn bad_signatures_are_refused_and_change_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_replayed_request_is_idempotent_and_an_old_one_is_refused() {
+async fn a_replayed_request_is_refused_a_re_signed_retry_is_idempotent_and_an_old_one_is_refused() {
     let service = TestService::start().await;
     let body = serde_json::to_vec(&handoff_body("web-replay", "Sam Lee")).unwrap();
     let headers = signed(INTAKE_SECRET, now_secs(), &body);
@@ -366,8 +374,15 @@ async fn a_replayed_request_is_idempotent_and_an_old_one_is_refused() {
     let first = result_of(json).conversation;
     let head = service.handle.store().head_cursor();
 
-    // The very same bytes and headers, captured and re-sent.
+    // The very same bytes and headers, captured and re-sent: the signature was used.
     let (status, json) = post_raw(&service, HANDOFFS, &body, &headers).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{json}");
+    assert_eq!(error_code(&json), "replayed_request");
+    assert_eq!(service.handle.store().head_cursor(), head);
+
+    // A platform's retry signs again (a new timestamp): idempotent on the external id.
+    let resigned = signed(INTAKE_SECRET, now_secs() - 1, &body);
+    let (status, json) = post_raw(&service, HANDOFFS, &body, &resigned).await;
     assert_eq!(status, StatusCode::OK, "{json}");
     let replay = result_of(json);
     assert!(!replay.created);

@@ -135,8 +135,18 @@ impl Harness {
             summary: None,
             topic: None,
             transcript: vec![
-                TranscriptEntry { role: Role::Customer, text: format!("Hi, I'm {customer} and I need help"), at: None },
-                TranscriptEntry { role: Role::Bot, text: "Let me get a human for you.".into(), at: None },
+                TranscriptEntry {
+                    role: Role::Customer,
+                    text: format!("Hi, I'm {customer} and I need help"),
+                    at: None,
+                    message_id: None,
+                },
+                TranscriptEntry {
+                    role: Role::Bot,
+                    text: "Let me get a human for you.".into(),
+                    at: None,
+                    message_id: None,
+                },
             ],
         };
         self.store().intake_handoff(&handoff).expect("escalation").conversation.id
@@ -145,7 +155,10 @@ impl Harness {
     pub fn customer_says(&self, id: i64, text: &str) {
         let external_id = self.store().conversation(id).unwrap().external_id;
         self.store()
-            .intake_message(&external_id, &IntakeMessage { role: Role::Customer, text: text.into(), at: None })
+            .intake_message(
+                &external_id,
+                &IntakeMessage { role: Role::Customer, text: text.into(), at: None, message_id: None },
+            )
             .unwrap();
     }
 

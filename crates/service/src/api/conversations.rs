@@ -8,19 +8,22 @@ use handoff_protocol::*;
 use serde::Deserialize;
 
 use super::auth::CurrentAgent;
-use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::extract::{page_limit, ApiJson, ApiPath, ApiQuery};
 use super::AppState;
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::WaitNoticeRequest;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// Only conversations in this status: `bot`, `waiting`, `assigned` or `resolved`.
-    status: Option<String>,
+    /// Only conversations in this status.
+    #[param(value_type = Option<ConversationStatus>)]
+    status: Option<ConversationStatus>,
     /// Return conversations with an id greater than this.
     #[serde(default)]
     after: i64,
-    /// At most this many (1 to 5000, default 100).
+    /// At most this many (default 100).
+    #[param(minimum = 1, maximum = 5000)]
     limit: Option<u32>,
 }
 
@@ -34,16 +37,8 @@ pub async fn list_conversations(
     _agent: CurrentAgent,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ServiceResult<Json<ConversationsPage>> {
-    let status = match query.status.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(ConversationStatus::parse(s).ok_or_else(|| {
-            ServiceError::bad_request(
-                "invalid_query",
-                format!("unknown status {s:?}; use bot, waiting, assigned or resolved"),
-            )
-        })?),
-    };
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
+    let status = query.status;
+    let limit = page_limit(query.limit)?;
     let after = query.after;
     Ok(Json(state.blocking(move |store| store.list_conversations(status, after, limit)).await?))
 }
@@ -63,11 +58,13 @@ pub async fn get_conversation(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MessagesQuery {
     /// Return messages with a seq greater than this.
     #[serde(default)]
     after: i64,
-    /// At most this many (1 to 5000, default 100).
+    /// At most this many (default 100).
+    #[param(minimum = 1, maximum = 5000)]
     limit: Option<u32>,
 }
 
@@ -83,7 +80,7 @@ pub async fn list_messages(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(query): ApiQuery<MessagesQuery>,
 ) -> ServiceResult<Json<MessagesPage>> {
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
+    let limit = page_limit(query.limit)?;
     Ok(Json(state.blocking(move |store| store.messages(id, query.after, limit)).await?))
 }
 
@@ -93,14 +90,17 @@ pub async fn list_messages(
 #[utoipa::path(
     post, path = "/v1/conversations/{id}/messages", tag = "conversations", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Conversation id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Client id of the message; retries reuse it")),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 200,
+            pattern = "^[\\x21-\\x7e]([\\x20-\\x7e]*[\\x21-\\x7e])?$",
+            description = "Client id of the message, 1 to 200 printable ASCII characters; retries reuse it")),
     request_body = PostMessage,
     responses(
         (status = 201, body = Message, description = "Created"),
         (status = 200, body = Message, description = "Replayed: the key was used before"),
-        (status = 403, body = ErrorBody, description = "Not the assignee"),
+        (status = 400, body = ErrorBody, description = "Malformed Idempotency-Key, path or body"),
+        (status = 403, body = ErrorBody, description = "A reply, but not the assignee"),
         (status = 409, body = ErrorBody, description = "The key was used for another message"),
-        (status = 422, body = ErrorBody, description = "Empty or too long text"),
+        (status = 422, body = ErrorBody, description = "Empty or too long text, or an unknown field"),
     )
 )]
 pub async fn post_message(
@@ -139,7 +139,7 @@ pub async fn post_message(
     responses(
         (status = 200, body = Conversation),
         (status = 409, body = ErrorBody, description = "Claimed by someone else, or not waiting"),
-        (status = 404, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "No such conversation"),
     )
 )]
 pub async fn claim(
@@ -154,7 +154,11 @@ pub async fn claim(
 #[utoipa::path(
     post, path = "/v1/conversations/{id}/release", tag = "conversations", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Conversation id")),
-    responses((status = 200, body = Conversation), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody))
+    responses(
+        (status = 200, body = Conversation),
+        (status = 403, body = ErrorBody, description = "Assigned to another agent"),
+        (status = 409, body = ErrorBody, description = "Not assigned (waiting, with the bot or resolved)"),
+    )
 )]
 pub async fn release(
     State(state): State<AppState>,
@@ -169,7 +173,11 @@ pub async fn release(
     post, path = "/v1/conversations/{id}/resolve", tag = "conversations", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Conversation id")),
     request_body = ResolveRequest,
-    responses((status = 200, body = Conversation), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody))
+    responses(
+        (status = 200, body = Conversation),
+        (status = 403, body = ErrorBody, description = "Assigned to another agent"),
+        (status = 409, body = ErrorBody, description = "Not assigned (waiting, with the bot or resolved)"),
+    )
 )]
 pub async fn resolve(
     State(state): State<AppState>,
@@ -185,7 +193,12 @@ pub async fn resolve(
     post, path = "/v1/conversations/{id}/transfer", tag = "conversations", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Conversation id")),
     request_body = TransferRequest,
-    responses((status = 200, body = Conversation), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
+    responses(
+        (status = 200, body = Conversation),
+        (status = 403, body = ErrorBody, description = "Assigned to another agent"),
+        (status = 404, body = ErrorBody, description = "No such conversation, or no such (active) agent to transfer to"),
+        (status = 409, body = ErrorBody, description = "Not assigned, or already assigned to that agent (`transfer_to_self`)"),
+    )
 )]
 pub async fn transfer(
     State(state): State<AppState>,

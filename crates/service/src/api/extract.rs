@@ -5,7 +5,7 @@ use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use handoff_protocol::MAX_BODY_BYTES;
+use handoff_protocol::{DEFAULT_PAGE_LIMIT, MAX_BODY_BYTES, MAX_PAGE_LIMIT};
 use serde::de::DeserializeOwned;
 
 use crate::error::ServiceError;
@@ -76,5 +76,18 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
             .await
             .map(|q| ApiQuery(q.0))
             .map_err(|e: QueryRejection| ServiceError::bad_request("invalid_query", e.body_text()))
+    }
+}
+
+/// A list's `limit` query parameter: 1 to 5000, default 100. Out of range is refused rather than
+/// clamped, as the OpenAPI document states.
+pub fn page_limit(limit: Option<u32>) -> Result<u32, ServiceError> {
+    match limit {
+        None => Ok(DEFAULT_PAGE_LIMIT),
+        Some(limit) if (1..=MAX_PAGE_LIMIT).contains(&limit) => Ok(limit),
+        Some(limit) => Err(ServiceError::bad_request(
+            "invalid_query",
+            format!("limit is {limit}; pass 1 to {MAX_PAGE_LIMIT}, or leave it out for {DEFAULT_PAGE_LIMIT}"),
+        )),
     }
 }

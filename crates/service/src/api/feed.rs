@@ -8,12 +8,12 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::Stream;
-use handoff_protocol::{ChangesPage, ErrorBody, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
+use handoff_protocol::{ChangesPage, ErrorBody};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::auth::CurrentAgent;
-use super::extract::ApiQuery;
+use super::extract::{page_limit, ApiQuery};
 use super::AppState;
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::FeedPage;
@@ -22,11 +22,14 @@ use crate::store::FeedPage;
 const CATCH_UP_PAGE: u32 = 1_000;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// Return changes with a cursor greater than this; 0 for the beginning.
     #[serde(default)]
+    #[param(minimum = 0)]
     after: i64,
-    /// At most this many changes (1 to 5000, default 100).
+    /// At most this many changes (default 100).
+    #[param(minimum = 1, maximum = 5000)]
     limit: Option<u32>,
 }
 
@@ -58,17 +61,28 @@ pub async fn list_changes(
     _agent: CurrentAgent,
     ApiQuery(query): ApiQuery<ChangesQuery>,
 ) -> ServiceResult<Response> {
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE_LIMIT).clamp(1, MAX_PAGE_LIMIT);
+    let limit = page_limit(query.limit)?;
     let after = query.after;
     let page = state.blocking(move |store| store.changes_after(after, limit)).await?;
     Ok(([(CONTENT_TYPE, "application/json")], page_json(after, &page)).into_response())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     /// Replay changes after this cursor before going live; the `Last-Event-ID` header wins
     /// over it. Without either, the stream starts at the current head.
+    #[param(minimum = 0)]
     after: Option<i64>,
+}
+
+/// A cursor sent back by a client (`Last-Event-ID`): an integer, spaces around it allowed.
+/// Whether the feed still has it is the store's question (410); anything else is a 400.
+pub fn parse_cursor(value: &[u8]) -> ServiceResult<i64> {
+    std::str::from_utf8(value)
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .ok_or_else(|| ServiceError::bad_request("invalid_cursor", "Last-Event-ID must be a cursor (an integer)"))
 }
 
 fn event(cursor: i64, json: &str) -> Event {
@@ -79,7 +93,7 @@ fn event(cursor: i64, json: &str) -> Event {
 /// `id: <cursor>`), with a heartbeat comment while idle.
 #[utoipa::path(
     get, path = "/v1/changes/stream", tag = "feed", params(StreamQuery,
-        ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this cursor")),
+        ("Last-Event-ID" = Option<i64>, Header, minimum = 0, description = "Resume after this cursor")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "text/event-stream of change records", content_type = "text/event-stream"),
@@ -93,12 +107,12 @@ pub async fn stream_changes(
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<StreamQuery>,
 ) -> ServiceResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    let last_event_id = match headers.get("last-event-id") {
-        Some(value) => Some(value.to_str().ok().and_then(|v| v.trim().parse::<i64>().ok()).ok_or_else(|| {
-            ServiceError::bad_request("invalid_cursor", "Last-Event-ID must be a cursor (an integer)")
-        })?),
-        None => None,
-    };
+    let last_event_id = headers.get("last-event-id").map(|value| parse_cursor(value.as_bytes())).transpose()?;
+    // A malformed `after` is refused even when Last-Event-ID wins over it: the request is wrong
+    // either way, and a client should hear so.
+    if query.after.is_some_and(|after| after < 0) {
+        return Err(ServiceError::bad_request("invalid_cursor", "the cursor `after` must not be negative"));
+    }
     let mut pass = state.access.open_stream(agent.id)?;
     // Subscribe before reading the backlog so nothing committed in between is missed.
     let mut live = state.store.subscribe();
@@ -153,4 +167,31 @@ pub async fn stream_changes(
         }
     };
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(heartbeat).text("heartbeat")))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_cursor_bytes_parse_or_are_a_400(value in proptest::collection::vec(any::<u8>(), 0..40)) {
+            match parse_cursor(&value) {
+                Ok(cursor) => {
+                    let text = std::str::from_utf8(&value).expect("only UTF-8 parses");
+                    prop_assert_eq!(text.trim().parse::<i64>().ok(), Some(cursor));
+                }
+                Err(error) => prop_assert_eq!(error.code(), "invalid_cursor"),
+            }
+        }
+
+        #[test]
+        fn every_cursor_round_trips(cursor in any::<i64>(), pad in " {0,3}") {
+            prop_assert_eq!(parse_cursor(format!("{pad}{cursor}{pad}").as_bytes()).ok(), Some(cursor));
+        }
+    }
 }

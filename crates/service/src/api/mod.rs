@@ -5,7 +5,7 @@ mod auth;
 mod conversations;
 mod extract;
 mod feed;
-mod intake;
+pub mod intake;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,8 +27,8 @@ use crate::store::Store;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
-    /// The shared secret of the intake webhooks; intake is refused while unset.
-    pub intake_secret: Option<Arc<[u8]>>,
+    /// The intake's secret, signature policy and replay cache.
+    pub intake: Arc<intake::IntakeAuth>,
     /// How often an idle change stream sends a heartbeat.
     pub heartbeat: Duration,
     /// Flips to `true` when the service shuts down, ending open streams.
@@ -82,7 +82,7 @@ impl AppState {
         intake::customer_message,
     ),
     components(schemas(handoff_protocol::Change, handoff_protocol::OutboundReply)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &StandardResponses),
     tags(
         (name = "feed", description = "The global change feed"),
         (name = "conversations", description = "Conversations, transcripts and agent commands"),
@@ -103,6 +103,83 @@ impl utoipa::Modify for BearerAuth {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
     }
+}
+
+/// Declares the refusals every operation of a kind can answer, so the document lists each status
+/// the service returns: 503 (load shedding, connection cap, request timeout) everywhere; 401 on
+/// token-secured operations; 400 where a path or query parameter can be malformed; 404 where a
+/// path names a resource; 400/413/422 where a JSON body is read. An operation's own declaration
+/// of a status (with its specific description) is kept.
+struct StandardResponses;
+
+impl utoipa::Modify for StandardResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations =
+                [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch, &mut item.head];
+            for operation in operations.into_iter().flatten() {
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let has_path = path.contains('{');
+                let has_body = operation.request_body.is_some();
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    if parameter.required == utoipa::openapi::Required::False {
+                        not_nullable(parameter);
+                    }
+                }
+                let parameters = operation.parameters.as_deref().unwrap_or_default();
+                let has_query = parameters.iter().any(|p| p.parameter_in == ParameterIn::Query);
+                let has_header = parameters.iter().any(|p| p.parameter_in == ParameterIn::Header);
+                let mut add = |status: &str, description: &str| {
+                    if !operation.responses.responses.contains_key(status) {
+                        operation.responses.responses.insert(status.to_string(), error_response(description).into());
+                    }
+                };
+                if has_path || has_query || has_header {
+                    add("400", "A path, query or header parameter is malformed (`invalid_path`, `invalid_query`, …)");
+                }
+                if secured {
+                    add("401", "Missing, unknown or revoked bearer token");
+                }
+                if has_path {
+                    add("404", "No such resource");
+                }
+                if has_body {
+                    add("400", "The body is not JSON, or not UTF-8");
+                    add("413", "The body is larger than 256 KiB");
+                    add("422", "The JSON body does not fit the schema, or a field breaks a stated rule");
+                }
+                add(
+                    "503",
+                    "The service is overloaded (`unavailable`): too many requests or connections at once, or the \
+                     request took too long. Retry after the `Retry-After` seconds",
+                );
+            }
+        }
+    }
+}
+
+/// An optional parameter has no value by being absent: the service never takes a literal
+/// `null` (`?after=null` is a 400), so the document must not offer one.
+fn not_nullable(parameter: &mut utoipa::openapi::path::Parameter) {
+    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    use utoipa::openapi::RefOr;
+    if let Some(RefOr::T(Schema::Object(object))) = &mut parameter.schema {
+        if let SchemaType::Array(types) = &object.schema_type {
+            let types: Vec<Type> = types.iter().filter(|t| **t != Type::Null).cloned().collect();
+            if let [only] = types.as_slice() {
+                object.schema_type = SchemaType::Type(only.clone());
+            }
+        }
+    }
+}
+
+fn error_response(description: &str) -> utoipa::openapi::Response {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+        .build()
 }
 
 pub fn router(state: AppState) -> Router {

@@ -69,6 +69,7 @@ pub fn seed_synthetic(store: &dyn Store, conversations: usize, messages: usize, 
                 role: if k % 2 == 0 { Role::Customer } else { Role::Bot },
                 text: synthetic_sentence(&mut rng, 12),
                 at: None,
+                message_id: None,
             })
             .collect();
         let conversation = store.import_conversation(&ImportedConversation {

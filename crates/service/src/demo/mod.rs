@@ -68,6 +68,7 @@ pub fn handoff_for(scenario: &Scenario, external_id: String, escalated_at: DateT
                 role: *role,
                 text: text.to_string(),
                 at: Some(escalated_at - chrono::Duration::seconds(25 * (lines - i as i64))),
+                message_id: None,
             })
             .collect(),
     }
@@ -177,7 +178,8 @@ pub async fn run_simulator(store: Arc<dyn Store>, config: SimulatorConfig, mut s
                         .and_then(|s| s.follow_ups.get(pick % s.follow_ups.len().max(1)))
                         .copied()
                         .unwrap_or("Hello? Is anyone there?");
-                    let message = IntakeMessage { role: Role::Customer, text: text.to_string(), at: None };
+                    let message =
+                        IntakeMessage { role: Role::Customer, text: text.to_string(), at: None, message_id: None };
                     store.intake_message(&conversation.external_id, &message)?;
                     return Ok(format!("customer message in conversation {}", conversation.id));
                 }

@@ -32,11 +32,12 @@ pub struct FeedPage {
     pub has_more: bool,
 }
 
-/// An agent message after `post_agent_message`.
+/// A message after `post_agent_message` or `intake_message`.
 #[derive(Debug, Clone)]
 pub struct PostedMessage {
     pub message: Message,
-    /// `true` when the idempotency key was already used and no new message was made.
+    /// `true` when the idempotency key (or the platform's message id) was already used and no
+    /// new message was made.
     pub replayed: bool,
 }
 
@@ -179,7 +180,9 @@ pub trait Store: Send + Sync + 'static {
 
     // --- bot side ----------------------------------------------------------------------
     fn intake_handoff(&self, handoff: &IntakeHandoff) -> ServiceResult<IntakeHandoffResult>;
-    fn intake_message(&self, external_id: &str, message: &IntakeMessage) -> ServiceResult<Message>;
+    /// Appends a platform line; a `message_id` already stored in that conversation makes nothing
+    /// new and answers with the stored message (`replayed`).
+    fn intake_message(&self, external_id: &str, message: &IntakeMessage) -> ServiceResult<PostedMessage>;
     fn import_conversation(&self, conversation: &ImportedConversation) -> ServiceResult<Conversation>;
 
     // --- outbound webhook outbox -------------------------------------------------------

@@ -490,9 +490,39 @@ impl SqliteStore {
             if at_ms.is_some_and(|t| t <= after_ms) {
                 continue;
             }
+            if let Some(message_id) = &line.message_id {
+                // A line the platform named before is never stored twice, whatever its time says.
+                if Self::intake_message_seq(tx, id, message_id)?.is_some() {
+                    continue;
+                }
+            }
             let author = platform_author(line.role, customer_name);
-            tx.append_message(id, line.role, author, &line.text, false, None, None, at_ms.unwrap_or(default_ms))?;
+            let message =
+                tx.append_message(id, line.role, author, &line.text, false, None, None, at_ms.unwrap_or(default_ms))?;
+            if let Some(message_id) = &line.message_id {
+                Self::remember_intake_message(tx, id, message_id, message.seq)?;
+            }
         }
+        Ok(())
+    }
+
+    /// The seq of the message the platform named `message_id` in conversation `id`, if stored.
+    fn intake_message_seq(tx: &Tx, id: i64, message_id: &str) -> ServiceResult<Option<i64>> {
+        Ok(tx
+            .tx
+            .query_row(
+                "SELECT seq FROM intake_message_ids WHERE conversation_id = ?1 AND message_id = ?2",
+                params![id, message_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn remember_intake_message(tx: &Tx, id: i64, message_id: &str, seq: i64) -> ServiceResult<()> {
+        tx.tx.execute(
+            "INSERT INTO intake_message_ids (conversation_id, message_id, seq) VALUES (?1, ?2, ?3)",
+            params![id, message_id, seq],
+        )?;
         Ok(())
     }
 
@@ -780,14 +810,18 @@ impl Store for SqliteStore {
     fn transfer(&self, id: i64, agent: &AgentRef, to_agent: i64) -> ServiceResult<Conversation> {
         self.write(|tx| {
             require_assignee(&tx.tx, id, agent, "transfer")?;
+            // Both are about the state of things, not the request's shape (which is valid): a
+            // conflict with who holds it, and an agent id that names no active agent.
             if to_agent == agent.id {
-                return Err(ServiceError::unprocessable(
+                return Err(ServiceError::conflict(
                     "transfer_to_self",
                     "the conversation is already yours; pick another agent",
                 ));
             }
             load_agent(&tx.tx, to_agent).map_err(|_| {
-                ServiceError::unprocessable("unknown_agent", format!("agent {to_agent} does not exist or was revoked"))
+                ServiceError::NotFound(format!(
+                    "agent {to_agent} does not exist or was revoked; GET /v1/agents lists who can take it"
+                ))
             })?;
             Self::set_assignee(tx, id, ConversationStatus::Assigned, Some(to_agent))?;
             tx.touch_conversation(id)
@@ -934,8 +968,8 @@ impl Store for SqliteStore {
         })
     }
 
-    fn intake_message(&self, external_id: &str, m: &IntakeMessage) -> ServiceResult<Message> {
-        validate::intake_line(m.role, &m.text)?;
+    fn intake_message(&self, external_id: &str, m: &IntakeMessage) -> ServiceResult<PostedMessage> {
+        validate::intake_message(m)?;
         self.write(|tx| {
             let row: Option<(i64, String)> = tx
                 .tx
@@ -950,11 +984,26 @@ impl Store for SqliteStore {
                     "no conversation has external id {external_id:?}; escalate it first with POST /v1/intake/handoffs"
                 ))
             })?;
+            if let Some(message_id) = &m.message_id {
+                if let Some(seq) = Self::intake_message_seq(tx, id, message_id)? {
+                    // The platform sent this message before (a retry): answer with what was
+                    // stored then and change nothing.
+                    let message = tx.tx.query_row(
+                        &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND seq = ?2"),
+                        params![id, seq],
+                        message_from_row,
+                    )?;
+                    return Ok(PostedMessage { message, replayed: true });
+                }
+            }
             let author = platform_author(m.role, &customer_name);
             let at = m.at.map(|t| t.timestamp_millis()).unwrap_or(tx.now_ms);
             let message = tx.append_message(id, m.role, author, &m.text, false, None, None, at)?;
+            if let Some(message_id) = &m.message_id {
+                Self::remember_intake_message(tx, id, message_id, message.seq)?;
+            }
             tx.touch_conversation(id)?;
-            Ok(message)
+            Ok(PostedMessage { message, replayed: false })
         })
     }
 

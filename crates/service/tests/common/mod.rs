@@ -101,7 +101,7 @@ impl TestService {
         read(response).await
     }
 
-    /// A signed intake POST of raw bytes, signed at `timestamp` (default now).
+    /// A v2-signed intake POST of raw bytes, signed at `timestamp` (default now).
     pub async fn intake_raw(
         &self,
         path: &str,
@@ -109,13 +109,13 @@ impl TestService {
         timestamp: Option<i64>,
         secret: &[u8],
     ) -> (StatusCode, Value) {
-        let timestamp = timestamp.unwrap_or_else(|| chrono::Utc::now().timestamp());
+        let timestamp = timestamp.unwrap_or_else(|| chrono::Utc::now().timestamp() - next_signing_offset());
         let response = self
             .http
             .post(self.url(path))
             .header("content-type", "application/json")
             .header(TIMESTAMP_HEADER, timestamp.to_string())
-            .header(SIGNATURE_HEADER, signing::sign(secret, timestamp, body))
+            .header(SIGNATURE_HEADER, signing::sign_v2(secret, timestamp, "POST", path, body))
             .body(body.to_vec())
             .send()
             .await
@@ -156,6 +156,15 @@ impl TestService {
             }
         }
     }
+}
+
+/// Seconds to sign "now" in the past by, different on every call: the service refuses a signed
+/// request it has seen (409 `replayed_request`), and a platform that sends the same body again
+/// (a retry, a repeated escalation) signs it again at another time, which tests sending the same
+/// body twice within a second imitate this way. Stays far inside the 300 s window.
+pub fn next_signing_offset() -> i64 {
+    static CALLS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 120
 }
 
 pub async fn read(response: reqwest::Response) -> (StatusCode, Value) {
