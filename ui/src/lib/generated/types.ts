@@ -13,9 +13,13 @@ export type Presence = "available" | "away" | "offline";
 
 export type Customer = { 
 /**
- * The bot platform's id for the customer.
+ * The bot platform's id for the customer; not blank, at most 1000 characters.
  */
-id: string, name: string, email: string | null, phone: string | null, vip: boolean, 
+id: string, 
+/**
+ * Not blank, at most 1000 characters.
+ */
+name: string, email: string | null, phone: string | null, vip: boolean, 
 /**
  * Yearly account value in whole US dollars, when the platform knows it.
  */
