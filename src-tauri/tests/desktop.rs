@@ -461,6 +461,7 @@ fn a_refused_token_offers_to_wipe_the_device() {
     service.store().revoke_agent("Dana Desk").unwrap();
     driver.wait_for("[data-testid=refused-banner]", WAIT);
     driver.wait_until("the status says refused", WAIT, |d| connection_state(d) == "refused");
+    let _ = Command::new("dunstctl").arg("close-all").status();
     std::thread::sleep(Duration::from_millis(400));
     screen_shot("refused.png");
 
