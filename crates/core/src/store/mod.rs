@@ -88,6 +88,9 @@ impl LocalStore {
         migrate(&mut writer)?;
         let reader = connect()?;
         reader.pragma_update(None, "query_only", true)?;
+        // Every page read from the encrypted file is decrypted and checked again; a reader cache
+        // of 16 MiB (default 2 MiB) keeps the open transcripts and the queue decrypted.
+        reader.pragma_update(None, "cache_size", -16_384)?;
         Ok(Self {
             path,
             writer: Mutex::new(writer),
