@@ -86,6 +86,9 @@ impl LocalStore {
         };
         let mut writer = connect()?;
         migrate(&mut writer)?;
+        // Fewer, larger merges of the search index while a sync writes many messages: each page
+        // the index rewrites is encrypted again (FTS5's default merges at 4 segments a level).
+        writer.execute("INSERT INTO messages_fts(messages_fts, rank) VALUES ('automerge', 8)", [])?;
         let reader = connect()?;
         reader.pragma_update(None, "query_only", true)?;
         // Every page read from the encrypted file is decrypted and checked again; a reader cache
