@@ -16,7 +16,7 @@ trap cleanup EXIT
 
 if command -v Xvfb >/dev/null && command -v dunst >/dev/null; then
   display_file=$(mktemp)
-  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$display_file" 2>/dev/null &
+  Xvfb -displayfd 3 -screen 0 1920x1080x24 -nolisten tcp 3>"$display_file" 2>/dev/null &
   pids+=($!)
   for _ in $(seq 100); do [ -s "$display_file" ] && break; sleep 0.05; done
   export DISPLAY=":$(head -n1 "$display_file")"

@@ -8,7 +8,7 @@ use handoff_core::insights::facts::{FactKind, KeyFact};
 use handoff_core::insights::review::{DayCount, GroupExample, QuestionGroup, ReasonCount, ReviewReport};
 use handoff_core::links::LinkSegment;
 use handoff_core::notifications::NotificationPrefs;
-use handoff_core::preferences::{ReviewPrefs, WaitThresholds};
+use handoff_core::preferences::{ReviewPrefs, ServiceTargets, WaitThresholds};
 use handoff_core::*;
 use handoff_protocol::*;
 use ts_rs::TS;
@@ -40,6 +40,9 @@ pub fn typescript() -> String {
         declaration::<Agent>(),
         declaration::<QueueStats>(),
         declaration::<ResolveOutcome>(),
+        declaration::<Tag>(),
+        declaration::<Activity>(),
+        declaration::<ConversationActivity>(),
         // core views
         declaration::<QueueTab>(),
         declaration::<QueueItem>(),
@@ -65,6 +68,8 @@ pub fn typescript() -> String {
         declaration::<ReviewReport>(),
         declaration::<ReviewPrefs>(),
         declaration::<WaitThresholds>(),
+        declaration::<ServiceTargets>(),
+        declaration::<UnreadSummary>(),
         declaration::<LinkSegment>(),
         // shell
         declaration::<NavigateTarget>(),

@@ -12,6 +12,7 @@ use tauri::{AppHandle, Emitter, Manager, Runtime, State, WebviewWindow};
 use tauri_plugin_autostart::AutoLaunchManager;
 use tauri_plugin_opener::OpenerExt;
 
+use crate::attention::Attention;
 use crate::notifier::{Notifier, SystemNotifier};
 use crate::session::AppState;
 use crate::types::*;
@@ -28,6 +29,15 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         queue,
         open_conversation,
         close_conversation,
+        open_conversation_window,
+        tags,
+        set_tags,
+        report_activity,
+        conversation_activity,
+        snooze,
+        unsnooze,
+        service_targets,
+        set_service_targets,
         search,
         sync_status,
         queue_stats,
@@ -102,11 +112,59 @@ fn app_info(state: App<'_>) -> Result<AppInfo> {
     })
 }
 
+/// One queue tab from the cache; with `tag`, only the conversations carrying it.
 #[tauri::command]
-fn queue(state: App<'_>, tab: QueueTab) -> Result<Vec<QueueItem>> {
+fn queue(state: App<'_>, tab: QueueTab, tag: Option<String>) -> Result<Vec<QueueItem>> {
     let engine = state.engine();
     let me = engine.me().map(|a| a.id);
-    Ok(engine.store().queue(tab, me, QUEUE_LIMIT)?)
+    Ok(engine.store().queue(tab, me, tag.as_deref().filter(|t| !t.is_empty()), QUEUE_LIMIT)?)
+}
+
+/// The team's tag catalogue, as last synced.
+#[tauri::command]
+fn tags(state: App<'_>) -> Result<Vec<Tag>> {
+    Ok(state.engine().tags()?)
+}
+
+/// Replaces the conversation's tags (names from the catalogue).
+#[tauri::command]
+async fn set_tags(state: App<'_>, id: i64, tags: Vec<String>) -> Result<Conversation> {
+    Ok(state.engine().set_tags(id, &tags).await?)
+}
+
+/// Snoozes one of my conversations until `until` (on this device); it comes back at the top
+/// of Mine, with a notification, when the time comes or the customer writes.
+#[tauri::command]
+fn snooze(state: App<'_>, id: i64, until: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    Ok(state.engine().snooze(id, until)?)
+}
+
+#[tauri::command]
+fn unsnooze(state: App<'_>, id: i64) -> Result<bool> {
+    Ok(state.engine().unsnooze(id)?)
+}
+
+/// The first-response target (minutes; 0 = off) and when its countdown turns amber.
+#[tauri::command]
+fn service_targets(state: App<'_>) -> Result<handoff_core::preferences::ServiceTargets> {
+    Ok(state.engine().service_targets()?)
+}
+
+#[tauri::command]
+fn set_service_targets(state: App<'_>, targets: handoff_core::preferences::ServiceTargets) -> Result<()> {
+    Ok(state.engine().set_service_targets(&targets)?)
+}
+
+/// Tells colleagues this agent views, types in or left the conversation. Best effort.
+#[tauri::command]
+async fn report_activity(state: App<'_>, id: i64, activity: Activity) -> Result<()> {
+    Ok(state.engine().report_activity(id, activity).await?)
+}
+
+/// Who is in the conversation now.
+#[tauri::command]
+async fn conversation_activity(state: App<'_>, id: i64) -> Result<Vec<ConversationActivity>> {
+    Ok(state.engine().conversation_activity(id).await?)
 }
 
 /// The transcript from the cache; marks it read and names the customer in the window title.
@@ -115,13 +173,35 @@ fn open_conversation<R: Runtime>(state: App<'_>, window: WebviewWindow<R>, id: i
     let engine = state.engine();
     let view = engine.store().conversation_view(id)?;
     engine.store().mark_read(id)?;
-    let _ = window.set_title(&window_title(Some(&view.conversation.customer.name)));
+    let app = window.app_handle();
+    // Managed by the app's setup; a shell without it (the IPC tests) still opens conversations.
+    if let Some(attention) = app.try_state::<Attention>() {
+        attention.set_open(app, window.label(), Some((id, view.conversation.customer.name.clone())));
+        if crate::attention::refresh_unread(app, &attention, &engine) {
+            crate::desktop::refresh_tray(app, &engine);
+        }
+    } else {
+        let _ = window.set_title(&window_title(Some(&view.conversation.customer.name)));
+    }
     Ok(view.as_ref().clone())
 }
 
 #[tauri::command]
 fn close_conversation<R: Runtime>(window: WebviewWindow<R>) {
-    let _ = window.set_title(&window_title(None));
+    match window.app_handle().try_state::<Attention>() {
+        Some(attention) => attention.set_open(window.app_handle(), window.label(), None),
+        None => {
+            let _ = window.set_title(&window_title(None));
+        }
+    }
+}
+
+/// Opens the conversation in a window of its own, or brings its window to the front.
+#[tauri::command]
+fn open_conversation_window<R: Runtime>(state: App<'_>, app: tauri::AppHandle<R>, id: i64) -> Result<()> {
+    let view = state.engine().store().conversation_view(id)?;
+    crate::conversation_windows::open(&app, id, &window_title(Some(&view.conversation.customer.name)))
+        .map_err(|error| CommandError::internal(format!("The conversation's window could not be opened: {error}")))
 }
 
 /// The warm-handoff card: reason, summary, key facts, wait, earlier conversations, greeting.
@@ -213,8 +293,9 @@ async fn resolve(state: App<'_>, id: i64, outcome: ResolveOutcome) -> Result<Con
 }
 
 #[tauri::command]
-async fn transfer(state: App<'_>, id: i64, agent_id: i64) -> Result<Conversation> {
-    Ok(state.engine().transfer(id, agent_id).await?)
+async fn transfer(state: App<'_>, id: i64, agent_id: i64, note: Option<String>) -> Result<Conversation> {
+    let note = note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    Ok(state.engine().transfer(id, agent_id, note).await?)
 }
 
 /// Queues a reply or note; it shows as pending at once and is delivered exactly once.

@@ -27,16 +27,21 @@ pub fn bring_to_front<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-fn tray_tooltip(waiting: i64) -> String {
-    match waiting {
-        0 => "Handoff Desk — nobody waiting".into(),
-        1 => "Handoff Desk — 1 conversation waiting".into(),
+fn tray_tooltip(waiting: i64, unread: i64) -> String {
+    let waiting = match waiting {
+        0 => "Handoff Desk — nobody waiting".to_string(),
+        1 => "Handoff Desk — 1 conversation waiting".to_string(),
         n => format!("Handoff Desk — {n} conversations waiting"),
+    };
+    match unread {
+        0 => waiting,
+        1 => format!("{waiting} · 1 unread line in yours"),
+        n => format!("{waiting} · {n} unread lines in yours"),
     }
 }
 
 pub fn install_tray(app: &AppHandle, state: &Arc<AppState>) -> tauri::Result<()> {
-    let waiting = MenuItem::with_id(app, WAITING_ITEM, tray_tooltip(0), false, None::<&str>)?;
+    let waiting = MenuItem::with_id(app, WAITING_ITEM, tray_tooltip(0, 0), false, None::<&str>)?;
     let open = MenuItem::with_id(app, "open", "Open Handoff Desk", true, None::<&str>)?;
     let available = MenuItem::with_id(app, "available", "Set presence: Available", true, None::<&str>)?;
     let away = MenuItem::with_id(app, "away", "Set presence: Away", true, None::<&str>)?;
@@ -55,7 +60,7 @@ pub fn install_tray(app: &AppHandle, state: &Arc<AppState>) -> tauri::Result<()>
     )?;
     let state = state.clone();
     let mut builder =
-        TrayIconBuilder::with_id(TRAY_ID).tooltip(tray_tooltip(0)).menu(&menu).show_menu_on_left_click(false);
+        TrayIconBuilder::with_id(TRAY_ID).tooltip(tray_tooltip(0, 0)).menu(&menu).show_menu_on_left_click(false);
     if let Some(icon) = app.default_window_icon() {
         builder = builder.icon(icon.clone());
     }
@@ -87,10 +92,11 @@ pub fn install_tray(app: &AppHandle, state: &Arc<AppState>) -> tauri::Result<()>
 
 struct WaitingItem(MenuItem<tauri::Wry>);
 
-/// Puts the waiting count in the tray's tooltip and menu.
-pub fn refresh_tray(app: &AppHandle, engine: &Engine) {
+/// Puts the waiting count and my unread lines in the tray's tooltip and menu.
+pub fn refresh_tray<R: Runtime>(app: &AppHandle<R>, engine: &Engine) {
     let waiting = engine.store().waiting_count().unwrap_or(0);
-    let text = tray_tooltip(waiting);
+    let unread = engine.unread_summary().map(|u| u.mine_unread).unwrap_or(0);
+    let text = tray_tooltip(waiting, unread);
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         let _ = tray.set_tooltip(Some(&text));
         // The menu bar shows no tooltip until hovered: put the count beside the icon.
@@ -108,8 +114,9 @@ mod tests {
 
     #[test]
     fn the_tray_says_how_many_wait() {
-        assert_eq!(tray_tooltip(0), "Handoff Desk — nobody waiting");
-        assert_eq!(tray_tooltip(3), "Handoff Desk — 3 conversations waiting");
-        assert_eq!(tray_tooltip(1), "Handoff Desk — 1 conversation waiting");
+        assert_eq!(tray_tooltip(0, 0), "Handoff Desk — nobody waiting");
+        assert_eq!(tray_tooltip(3, 0), "Handoff Desk — 3 conversations waiting");
+        assert_eq!(tray_tooltip(1, 0), "Handoff Desk — 1 conversation waiting");
+        assert_eq!(tray_tooltip(1, 2), "Handoff Desk — 1 conversation waiting · 2 unread lines in yours");
     }
 }

@@ -2,10 +2,13 @@
 //! in `handoff-core`), turns engine events into UI events and native notifications, and exposes
 //! typed commands to the front end.
 
+mod attention;
 pub mod bindings;
 pub mod commands;
+mod conversation_windows;
 pub mod deep_link;
 mod desktop;
+mod due_notices;
 mod logging;
 pub mod notifier;
 pub mod review;
@@ -89,11 +92,13 @@ pub fn run() {
                     let _ = window.hide();
                 }
             }
+            app.manage(attention::Attention::default());
             let state = tauri::async_runtime::block_on(AppState::start())?;
             app.manage(state.clone());
             desktop::install_tray(&handle, &state)?;
             session::spawn_event_bridge(handle.clone(), state.clone());
             review::spawn_reminder(handle.clone(), state.clone());
+            due_notices::spawn(handle.clone(), state.clone());
             let links = handle.clone();
             app.deep_link().on_open_url(move |event| {
                 open_urls(&links, event.urls().into_iter().map(|u| u.to_string()));
@@ -103,14 +108,24 @@ pub fn run() {
             }
             Ok(())
         })
-        .on_window_event(|window, event| {
-            // Closing the window keeps the app running in the tray.
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                if !desktop::quit_on_close() {
-                    api.prevent_close();
-                    let _ = window.hide();
+        .on_window_event(|window, event| match event {
+            // Closing the main window keeps the app running in the tray; a conversation's own
+            // window just closes.
+            WindowEvent::CloseRequested { api, .. } if window.label() == "main" && !desktop::quit_on_close() => {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+            WindowEvent::Focused(focused) => {
+                if let Some(attention) = window.try_state::<attention::Attention>() {
+                    attention.set_focused(window.label(), *focused);
                 }
             }
+            WindowEvent::Destroyed => {
+                if let Some(attention) = window.try_state::<attention::Attention>() {
+                    attention.window_closed(window.label());
+                }
+            }
+            _ => {}
         })
         .invoke_handler(commands::handler())
         .build(tauri::generate_context!());

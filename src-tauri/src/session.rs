@@ -10,7 +10,7 @@ use handoff_core::notifications::NotificationPolicy;
 use handoff_core::{profile, CoreEvent, Engine};
 use handoff_service::demo::{self, SimulatorConfig};
 use handoff_service::{ServiceConfig, ServiceHandle};
-use tauri::{AppHandle, Emitter};
+use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::{broadcast, watch};
 
 use crate::desktop;
@@ -208,9 +208,18 @@ pub fn spawn_event_bridge(app: AppHandle, state: Arc<AppState>) {
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 };
-                if matches!(event, CoreEvent::NewEscalation { .. } | CoreEvent::EscalationBacklog { .. }) {
+                if matches!(
+                    event,
+                    CoreEvent::NewEscalation { .. }
+                        | CoreEvent::EscalationBacklog { .. }
+                        | CoreEvent::CustomerWrote { .. }
+                        | CoreEvent::CustomerBacklog { .. }
+                ) {
                     // Preferences may have changed in Settings since the last one.
                     policy.prefs = engine.notification_prefs().unwrap_or_default();
+                    // The conversation on screen in the focused window needs no notification.
+                    let focused = app.try_state::<crate::attention::Attention>().and_then(|a| a.focused_conversation());
+                    policy.set_focused_conversation(focused);
                     let local = chrono::Local::now().time();
                     if let Some(notice) = policy.on_event(&event, chrono::Utc::now(), local) {
                         crate::notifier::show(&app, &notice);
@@ -223,6 +232,13 @@ pub fn spawn_event_bridge(app: AppHandle, state: Arc<AppState>) {
                         | CoreEvent::EscalationBacklog { .. }
                 ) {
                     desktop::refresh_tray(&app, &engine);
+                }
+                if matches!(event, CoreEvent::ConversationChanged { .. } | CoreEvent::MessageAdded { .. }) {
+                    if let Some(attention) = app.try_state::<crate::attention::Attention>() {
+                        if crate::attention::refresh_unread(&app, &attention, &engine) {
+                            desktop::refresh_tray(&app, &engine);
+                        }
+                    }
                 }
                 let _ = app.emit(DESK_EVENT, DeskEvent::Core { event });
             }

@@ -22,6 +22,9 @@ pub enum DeskEvent {
     Navigate { target: NavigateTarget },
     /// The session changed (signed in or out): reload everything.
     SessionChanged,
+    /// Time moved a conversation in the queue (a snooze ended, a first-response target passed):
+    /// read the queue again.
+    QueueChanged,
 }
 
 /// The period the Review view shows (days and hours are in the computer's local time).

@@ -91,7 +91,7 @@ fn commands_read_the_cache_queue_replies_and_report_errors_for_people() {
     assert_eq!(missing["kind"], "not_found");
 
     // Preferences round-trip through the cache.
-    let prefs = json!({"enabled": true, "vip_and_urgent_only": true, "sound": false, "quiet_from": "22:00", "quiet_until": "07:00"});
+    let prefs = json!({"enabled": true, "vip_and_urgent_only": true, "sound": false, "customer_messages": false, "quiet_from": "22:00", "quiet_until": "07:00"});
     invoke(&webview, "set_notification_prefs", json!({"prefs": prefs})).unwrap();
     assert_eq!(invoke(&webview, "notification_prefs", json!({})).unwrap(), prefs);
     assert_eq!(invoke(&webview, "set_retention_days", json!({"days": 0})).unwrap_err()["kind"], "invalid");

@@ -43,11 +43,20 @@ fn screenshots() -> Option<PathBuf> {
     std::env::var_os("HANDOFF_SCREENSHOTS").map(PathBuf::from)
 }
 
-/// The whole screen (window and notification popups), as a person sees it.
+/// The screen's top-left 1280×800 (the window at its default size, and notification popups), as
+/// a person sees it.
 fn screen_shot(name: &str) {
+    screen_area_shot(name, 1280, 800);
+}
+
+/// The top-left `width`×`height` of the display, where the window sits (no window manager).
+fn screen_area_shot(name: &str, width: u32, height: u32) {
     if let Some(dir) = screenshots() {
         std::fs::create_dir_all(&dir).unwrap();
-        let status = Command::new("import").args(["-window", "root"]).arg(dir.join(name)).status();
+        let status = Command::new("import")
+            .args(["-window", "root", "-crop", &format!("{width}x{height}+0+0"), "+repage"])
+            .arg(dir.join(name))
+            .status();
         assert!(status.is_ok_and(|s| s.success()), "import (ImageMagick) failed");
     }
 }
@@ -58,6 +67,8 @@ struct Service {
     db: PathBuf,
     addr: std::net::SocketAddr,
     token: String,
+    /// Priya Peer's, a colleague working through the API.
+    peer_token: String,
 }
 
 impl Service {
@@ -67,9 +78,9 @@ impl Service {
         let handle =
             runtime.block_on(handoff_service::start(Self::config(&db, "127.0.0.1:0".parse().unwrap()))).unwrap();
         let token = handle.store().add_agent("Dana Desk").unwrap().token;
-        handle.store().add_agent("Priya Peer").unwrap();
+        let peer_token = handle.store().add_agent("Priya Peer").unwrap().token;
         let addr = handle.addr();
-        Self { runtime, handle: Some(handle), db, addr, token }
+        Self { runtime, handle: Some(handle), db, addr, token, peer_token }
     }
 
     fn config(db: &Path, addr: std::net::SocketAddr) -> ServiceConfig {
@@ -145,6 +156,22 @@ impl Service {
             .expect("intake JSON")
     }
 
+    /// Priya Peer does something through the agent API.
+    fn peer_post(&self, path: &str, body: Value) -> reqwest::StatusCode {
+        reqwest::blocking::Client::new()
+            .post(format!("{}{path}", self.url()))
+            .bearer_auth(&self.peer_token)
+            .json(&body)
+            .send()
+            .expect("agent request")
+            .status()
+    }
+
+    fn agent(&self, name: &str) -> AgentRef {
+        let agent = self.store().agents().unwrap().into_iter().find(|a| a.name == name).expect("agent exists");
+        AgentRef { id: agent.id, name: agent.name }
+    }
+
     fn agent_messages(&self, id: i64, text: &str) -> usize {
         self.store()
             .messages(id, 0, 5000)
@@ -218,6 +245,50 @@ fn native_window_exists(title: &str) -> bool {
 
 fn regex_escape(text: &str) -> String {
     text.chars().map(|c| if "\\^$.|?*+()[]{}".contains(c) { format!("\\{c}") } else { c.to_string() }).collect()
+}
+
+/// How many top-level windows have exactly this title.
+fn native_windows_titled(title: &str) -> usize {
+    let output = Command::new("xdotool").args(["search", "--name", &format!("^{}$", regex_escape(title))]).output();
+    output.map(|o| String::from_utf8_lossy(&o.stdout).lines().count()).unwrap_or(0)
+}
+
+/// The window at its current size, for the docs.
+fn page_shot(driver: &Driver, name: &str) {
+    let size = driver.script("return [window.innerWidth, window.innerHeight];");
+    let (width, height) = (size[0].as_u64().unwrap_or(1280) as u32, size[1].as_u64().unwrap_or(800) as u32);
+    let _ = Command::new("dunstctl").arg("close-all").status();
+    std::thread::sleep(Duration::from_millis(300));
+    screen_area_shot(name, width, height);
+}
+
+/// The transcript's box and the viewport: [width, height, innerWidth, innerHeight].
+fn transcript_box(driver: &Driver) -> Vec<f64> {
+    let value = driver.script(
+        "const r = document.querySelector('[data-testid=transcript]').getBoundingClientRect();\
+         return [r.width, r.height, window.innerWidth, window.innerHeight];",
+    );
+    value.as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default()
+}
+
+fn transcript_at_newest(driver: &Driver) -> bool {
+    driver.script(
+        "const t = document.querySelector('[data-testid=transcript]');\
+         return !!t && t.scrollHeight - t.scrollTop - t.clientHeight < 4;",
+    ) == Value::Bool(true)
+}
+
+fn open_row(driver: &Driver, id: i64) {
+    let row = driver
+        .wait_for(&format!("[data-testid=queue-row][data-id='{id}'], [data-testid=rail-item][data-id='{id}']"), WAIT);
+    driver.click(&row);
+    driver.wait_for(&format!("[data-testid=conversation][data-id='{id}'] [data-testid=transcript]"), WAIT);
+}
+
+fn body_keys(driver: &Driver, keys: &[&str]) {
+    // Keys go to the page, not to a text field that may hold focus.
+    driver.script("document.activeElement instanceof HTMLElement && document.activeElement.blur();");
+    driver.press(keys);
 }
 
 fn connection_state(driver: &Driver) -> String {
@@ -521,6 +592,12 @@ fn the_review_of_the_demo_workspace_and_its_weekly_reminder() {
     driver.wait_until("calm timers", WAIT, |d| {
         late(d) == 0 && d.find_all("[data-testid=queue-row] .wait-timer[data-level=warn]").is_empty()
     });
+    // The first-response target, 5 minutes by default; off (0), no countdown is left anywhere and
+    // no overdue notice competes with the reminder below.
+    assert_eq!(driver.script("return document.querySelector('[data-testid=sla-minutes]').value;"), json!("5"));
+    set_value(&driver, "[data-testid=sla-minutes]", "0");
+    driver.click(&driver.wait_for("[data-testid=sla-save]", WAIT));
+    driver.wait_until("no first-response countdowns", WAIT, |d| d.find_all("[data-testid=sla]").is_empty());
     driver.script("document.querySelector('[data-testid=settings] [aria-label=Close]')?.click()");
     driver.wait_until("settings closed", WAIT, |d| d.find("[data-testid=settings]").is_none());
 
@@ -530,14 +607,17 @@ fn the_review_of_the_demo_workspace_and_its_weekly_reminder() {
     let handoffs: usize = driver.text(&total).trim().parse().expect("a number of handoffs");
     assert!(handoffs >= 30, "the demo has a week of handoffs: {handoffs}");
     assert_eq!(driver.find_all("[data-testid=review-by-hour] li").len(), 24);
-    assert_eq!(driver.find_all("[data-testid=review-by-day] li").len(), 8);
+    // "7 days" is seven calendar days, today included: seven bars.
+    assert_eq!(driver.find_all("[data-testid=review-by-day] li").len(), 7);
     assert!(driver.find_all("[data-testid=review-reasons] li").len() >= 4);
     let flagged = driver.wait_for("[data-testid=review-group][data-flagged=true]", WAIT);
     let card = driver.text(&flagged);
     assert!(card.to_lowercase().contains("annual"), "the demo's top question is annual billing: {card}");
     assert!(card.contains("Update the bot:"), "{card}");
     let draft = driver.text(&driver.wait_for("[data-testid=prompt-draft]", WAIT));
-    assert!(draft.starts_with("When customers ask about") && draft.contains("2 months free"), "{draft}");
+    // The draft quotes what customers asked, never what agents answered.
+    assert!(draft.starts_with("When customers ask about") && draft.contains("\n- “"), "{draft}");
+    assert!(!draft.contains("2 months free"), "an agent's answer in the draft: {draft}");
     std::thread::sleep(Duration::from_millis(500));
     screen_shot("review.png");
     driver.script(
@@ -570,6 +650,7 @@ fn the_review_of_the_demo_workspace_and_its_weekly_reminder() {
     assert!(driver.find("[data-testid=review]").is_none(), "back at the desk");
 
     // The reminder arrives at its minute; clicking it opens the review.
+    let _ = Command::new("dunstctl").arg("close-all").status();
     let deadline = Instant::now() + Duration::from_secs(150);
     while displayed_notifications() == 0 {
         assert!(Instant::now() < deadline, "no reminder was displayed by {reminder_time}");
@@ -610,4 +691,249 @@ fn dark_theme_screenshot() {
     driver.wait_for("[data-testid=conversation]", WAIT);
     std::thread::sleep(Duration::from_millis(1200));
     screen_shot("dark.png");
+}
+
+#[test]
+fn the_conversation_keeps_its_room_at_every_window_size() {
+    if !enabled() {
+        return;
+    }
+    let _display = exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let service = Service::start(dir.path());
+    for i in 0..4 {
+        service.escalate(&format!("other-{i}"), &format!("Queue Customer {i}"), false, "Hello?");
+    }
+    let id = service.escalate(
+        "size-1",
+        "Marguerite Delacroix-Whitfield",
+        true,
+        "I was charged twice for order ORD-48213, can a person please look at invoice INV-20931?",
+    );
+    for i in 0..40 {
+        service.customer_says(
+            "size-1",
+            &format!("Line {i}: still here, and the card statement shows two payments of $149."),
+        );
+    }
+    let url = service.url();
+    let driver = Driver::launch(APP, &app_env(&dir.path().join("home"), Some((&url, &service.token))));
+    driver.wait_until("online", WAIT, |d| connection_state(d) == "online");
+    driver.set_window_size(1440, 900);
+    open_row(&driver, id);
+    let claim = driver.wait_for("[data-testid=claim]", WAIT);
+    driver.click(&claim);
+    driver.wait_until("claimed", WAIT, |_| service.store().conversation(id).unwrap().assignee.is_some());
+    driver.wait_for("[data-testid=resolve-solved]", WAIT);
+
+    for (width, height) in [(800u32, 560u32), (1024, 700), (1440, 900)] {
+        driver.set_window_size(width, height);
+        std::thread::sleep(Duration::from_millis(600));
+        let b = transcript_box(&driver);
+        page_shot(&driver, &format!("conversation-{width}x{height}.png"));
+        assert_eq!(b.len(), 4, "{b:?}");
+        assert!(b[1] >= f64::from(height) / 2.0, "at {width}×{height} the transcript is only {} px high", b[1]);
+        assert!(b[0] >= f64::from(width) * 0.6, "at {width}×{height} the transcript is only {} px wide", b[0]);
+        driver.wait_until("the newest message in view", WAIT, transcript_at_newest);
+        // The queue folds into a rail only where it would crowd the conversation.
+        assert_eq!(driver.find("[data-testid=queue-rail]").is_some(), width < 960, "at {width}×{height}");
+    }
+
+    // The details drawer opens over the transcript, which stays at the newest message.
+    driver.set_window_size(1024, 700);
+    body_keys(&driver, &["i"]);
+    driver.wait_for("[data-testid=details] [data-testid=bot-summary]", WAIT);
+    driver.wait_until("still at the newest message", WAIT, transcript_at_newest);
+    page_shot(&driver, "details-1024x700.png");
+    body_keys(&driver, &["i"]);
+    driver.wait_until("the drawer closed", WAIT, |d| d.find("[data-testid=details]").is_none());
+
+    // Scrolled up, a new customer line shows the "new messages" pill instead of moving the view.
+    // As the agent would: a wheel turn, then the view moves up.
+    driver.script(
+        "const t = document.querySelector('[data-testid=transcript]');\
+         t.dispatchEvent(new WheelEvent('wheel', {deltaY: -400, bubbles: true})); t.scrollTop = 0;",
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    service.customer_says("size-1", "Hello? Anyone reading this?");
+    let pill = driver.wait_for("[data-testid=new-messages]", WAIT);
+    assert!(!transcript_at_newest(&driver));
+    driver.click(&pill);
+    driver.wait_until("at the newest after the pill", WAIT, transcript_at_newest);
+}
+
+#[test]
+fn an_agents_day_from_the_keyboard() {
+    if !enabled() {
+        return;
+    }
+    let _display = exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let service = Service::start(dir.path());
+    let priya = service.agent("Priya Peer");
+    let dana = service.agent("Dana Desk");
+    let ann = service.escalate("day-ann", "Ann Able", false, "My parcel never arrived.");
+    let bob = service.escalate("day-bob", "Bob Busy", false, "I need to change my address.");
+    let cleo = service.escalate("day-cleo", "Cleo Colleague", false, "Refund please.");
+    service.store().claim(cleo, &priya).unwrap();
+    let dora = service.escalate("day-dora", "Dora Done", false, "Thanks for nothing.");
+    service.store().claim(dora, &priya).unwrap();
+    service.store().resolve(dora, &priya, ResolveOutcome::Solved).unwrap();
+    let url = service.url();
+    let driver = Driver::launch(APP, &app_env(&dir.path().join("home"), Some((&url, &service.token))));
+    driver.wait_until("online", WAIT, |d| connection_state(d) == "online");
+    driver.wait_until("the queue", WAIT, |d| d.find_all("[data-testid=queue-row]").len() == 2);
+    let _ = dunst_history_after_closing();
+
+    // "?" lists the shortcuts.
+    body_keys(&driver, &["?"]);
+    driver.wait_for("[data-testid=shortcuts]", WAIT);
+    page_shot(&driver, "shortcuts.png");
+    body_keys(&driver, &["\u{E00C}"]);
+    driver.wait_until("the list closed", WAIT, |d| d.find("[data-testid=shortcuts]").is_none());
+
+    // W opens the customer who waited longest; C claims it.
+    body_keys(&driver, &["w"]);
+    driver.wait_for(&format!("[data-testid=conversation][data-id='{ann}'] [data-testid=claim]"), WAIT);
+    body_keys(&driver, &["c"]);
+    driver.wait_until("claimed with C", WAIT, |_| {
+        service.store().conversation(ann).unwrap().assignee.is_some_and(|a| a.id == dana.id)
+    });
+    driver.wait_until("the composer replies", WAIT, |d| {
+        d.find("[data-testid=mode-hint]").and_then(|e| d.attribute(&e, "data-standing")).as_deref() == Some("mine")
+    });
+
+    // The composer says what can be done where replying is not possible.
+    let waiting_hint = {
+        open_row(&driver, bob);
+        driver.text(&driver.wait_for("[data-testid=mode-hint]", WAIT))
+    };
+    assert!(waiting_hint.contains("Claim this conversation"), "{waiting_hint}");
+    driver.click(&driver.wait_for("[data-testid=tab-recent]", WAIT));
+    open_row(&driver, dora);
+    let resolved = driver.text(&driver.wait_for("[data-testid=mode-hint]", WAIT));
+    assert!(resolved.contains("Resolved") && !resolved.contains("Claim"), "{resolved}");
+    // A colleague's conversation (found by search): what this agent can do instead.
+    body_keys(&driver, &["\u{E009}", "k"]);
+    let input = driver.wait_for("[data-testid=search-input]", WAIT);
+    driver.type_text(&input, "Refund please");
+    driver.click(&driver.wait_for("[data-testid=search-result]", WAIT));
+    driver.wait_for(&format!("[data-testid=conversation][data-id='{cleo}'] [data-testid=colleague-hint]"), WAIT);
+    let colleague = driver.text(&driver.wait_for("[data-testid=mode-hint]", WAIT));
+    assert!(colleague.contains("Priya Peer") && colleague.contains("transfer"), "{colleague}");
+    assert!(driver.find(&format!("[data-testid=conversation][data-id='{cleo}'] [data-testid=claim]")).is_none());
+
+    // A customer writing again in my conversation, while another one is open: a notification,
+    // the Mine tab's unread count and the window title.
+    let deadline = Instant::now() + WAIT;
+    service.customer_says("day-ann", "Any news about my parcel?");
+    while !dunst_history_after_closing().iter().any(|(s, b)| s.contains("Ann Able") && b.contains("Any news")) {
+        assert!(Instant::now() < deadline, "no notification of Ann's new line: {:?}", dunst_history());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    driver.wait_until("Mine shows the unread line", WAIT, |d| {
+        d.find("[data-testid=mine-unread]").map(|e| d.text(&e)).as_deref() == Some("1")
+    });
+    driver.wait_until("the title counts it", WAIT, |_| native_window_exists("(1) Cleo Colleague · Handoff Desk"));
+    page_shot(&driver, "unread.png");
+
+    // U opens it; read, the count goes.
+    body_keys(&driver, &["u"]);
+    driver.wait_for(&format!("[data-testid=conversation][data-id='{ann}']"), WAIT);
+    driver.wait_until("the title without a count", WAIT, |_| native_window_exists("Ann Able · Handoff Desk"));
+    driver.wait_until("the Mine badge without unread", WAIT, |d| d.find("[data-testid=mine-unread]").is_none());
+
+    // Shift+Enter opens it in a window of its own, beside the main one.
+    body_keys(&driver, &["\u{E008}", "\u{E007}"]);
+    driver.wait_until("a second window for Ann", WAIT, |_| native_windows_titled("Ann Able · Handoff Desk") == 2);
+    std::thread::sleep(Duration::from_millis(1200));
+    page_shot(&driver, "popout.png");
+    // It goes aside (right of the area the screenshots show); the main window stays as it was.
+    let ids = Command::new("xdotool").args(["search", "--name", "^Ann Able · Handoff Desk$"]).output().unwrap();
+    let popout = String::from_utf8_lossy(&ids.stdout)
+        .lines()
+        .map(str::trim)
+        .find(|id| {
+            let geometry = Command::new("xdotool").args(["getwindowgeometry", "--shell", id]).output().unwrap();
+            String::from_utf8_lossy(&geometry.stdout).contains("WIDTH=760")
+        })
+        .expect("the pop-out window (760 px wide)")
+        .to_string();
+    assert!(Command::new("xdotool").args(["windowmove", &popout, "1300", "0"]).status().unwrap().success());
+
+    // A colleague answered and handed the conversation over: sending needs a second press.
+    service.store().claim(bob, &priya).unwrap();
+    service
+        .store()
+        .post_agent_message(
+            bob,
+            &priya,
+            None,
+            &PostMessage { text: "Hi Bob, I changed it for you.".into(), private: false },
+        )
+        .unwrap();
+    service.store().transfer(bob, &priya, dana.id, None).unwrap();
+    driver.click(&driver.wait_for("[data-testid=tab-mine]", WAIT));
+    open_row(&driver, bob);
+    driver.wait_for("[data-testid=colleague-replied]", WAIT);
+    send(&driver, "Hi Bob, I'm taking over from Priya.");
+    driver.wait_until("the send button asks again", WAIT, |d| {
+        d.find("[data-testid=send]").map(|e| d.text(&e)).is_some_and(|t| t.contains("Send anyway"))
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(service.agent_messages(bob, "Hi Bob, I'm taking over from Priya."), 0, "not sent on the first press");
+    driver.click(&driver.wait_for("[data-testid=send]", WAIT));
+    driver.wait_until("sent on the second press", WAIT, |_| {
+        service.agent_messages(bob, "Hi Bob, I'm taking over from Priya.") == 1
+    });
+
+    // A colleague in the same conversation shows in its header while they type.
+    open_row(&driver, bob);
+    let status = service.peer_post(&format!("/v1/conversations/{bob}/activity"), json!({"activity": "typing_note"}));
+    assert!(status.is_success(), "{status}");
+    driver.wait_until("Priya shown typing", WAIT, |d| {
+        d.script("return document.querySelector('[data-testid=typing]')?.textContent ?? '';")
+            .as_str()
+            .is_some_and(|t| t.contains("Priya Peer is writing a private note"))
+    });
+    page_shot(&driver, "presence.png");
+
+    // A transfer to a colleague who is offline warns first; its note goes into the transcript.
+    driver.click(&driver.wait_for("[data-testid=transfer]", WAIT));
+    let note = driver.wait_for("[data-testid=transfer-note]", WAIT);
+    driver.type_text(&note, "Needs a decision on the address change");
+    let select = driver.wait_for("[data-testid=transfer-select]", WAIT);
+    driver.script(&format!(
+        "const s = document.querySelector('[data-testid=transfer-select]'); s.value = '{}'; s.dispatchEvent(new Event('change'));",
+        priya.id
+    ));
+    let _ = select;
+    driver.click(&driver.wait_for("[data-testid=transfer-confirm]", WAIT));
+    driver.wait_for("[data-testid=transfer-warning]", WAIT);
+    page_shot(&driver, "transfer.png");
+    assert!(service.store().conversation(bob).unwrap().assignee.is_some_and(|a| a.id == dana.id), "not yet");
+    driver.click(&driver.wait_for("[data-testid=transfer-confirm]", WAIT));
+    driver.wait_until("transferred", WAIT, |_| {
+        service.store().conversation(bob).unwrap().assignee.is_some_and(|a| a.id == priya.id)
+    });
+    let line = "Dana Desk → Priya Peer: Needs a decision on the address change";
+    driver.wait_until("the transfer in the transcript", WAIT, |d| {
+        d.script(&format!(
+            "return [...document.querySelectorAll('[data-testid=message-text]')].some(e => e.textContent === {});",
+            serde_json::to_string(line).unwrap()
+        )) == Value::Bool(true)
+    });
+
+    // Enter sends, once chosen in Settings (Ctrl+Enter by default).
+    driver.click(&driver.wait_for("[data-testid=settings-button]", WAIT));
+    driver.click(&driver.wait_for("[data-testid=send-key-enter]", WAIT));
+    driver.script("document.querySelector('[data-testid=settings] [aria-label=Close]')?.click()");
+    driver.wait_until("settings closed", WAIT, |d| d.find("[data-testid=settings]").is_none());
+    driver.click(&driver.wait_for("[data-testid=tab-mine]", WAIT));
+    open_row(&driver, ann);
+    let composer = driver.wait_for("[data-testid=composer]", WAIT);
+    driver.clear(&composer);
+    driver.type_text(&composer, "Your parcel is on its way again.\u{E007}");
+    driver
+        .wait_until("sent with Enter", WAIT, |_| service.agent_messages(ann, "Your parcel is on its way again.") == 1);
 }

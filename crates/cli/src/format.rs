@@ -53,31 +53,56 @@ pub fn sync_report(report: &SyncReport) -> String {
     out
 }
 
-pub fn queue(items: &[QueueItem], now: DateTime<Utc>) -> String {
-    if items.is_empty() {
-        return "nothing here\n".into();
-    }
-    let mut out = format!(
+/// The header line of the queue table.
+pub fn queue_header() -> String {
+    format!(
         "{:>6}  {:<8} {:<3} {:<16} {:<22} {:>8}  {}\n",
         "ID", "PRIORITY", "VIP", "REASON", "CUSTOMER", "WAITING", "LAST CUSTOMER LINE"
-    );
-    for item in items {
-        let waited = item.escalated_at.map(|t| duration((now - t).num_seconds())).unwrap_or_else(|| "-".into());
-        let unread = if item.unread > 0 { format!(" ({} new)", item.unread) } else { String::new() };
-        let _ = writeln!(
-            out,
-            "{:>6}  {:<8} {:<3} {:<16} {:<22} {:>8}  {}{}",
-            item.id,
-            item.priority.as_str(),
-            if item.vip { "★" } else { "" },
-            reason(item.reason),
-            line(&item.customer_name, 22),
-            waited,
-            line(item.last_customer_text.as_deref().unwrap_or(""), 60),
-            unread
-        );
+    )
+}
+
+/// One row of the queue table: unread lines, the first-response deadline and the snooze after
+/// the customer's last line.
+pub fn queue_row(item: &QueueItem, now: DateTime<Utc>) -> String {
+    let waited = item.escalated_at.map(|t| duration((now - t).num_seconds())).unwrap_or_else(|| "-".into());
+    let mut marks = String::new();
+    if item.unread > 0 {
+        let _ = write!(marks, " ({} new)", item.unread);
     }
-    out
+    if let Some(due) = item.first_response_due_at {
+        let left = (due - now).num_seconds();
+        if left <= 0 {
+            let _ = write!(marks, " [overdue {}]", duration(-left));
+        } else {
+            let _ = write!(marks, " [answer within {}]", duration(left));
+        }
+    }
+    if let Some(until) = item.snoozed_until {
+        let _ = write!(marks, " [snoozed until {}]", until.format("%Y-%m-%d %H:%M UTC"));
+    }
+    if item.woke_from_snooze {
+        marks.push_str(" [back from snooze]");
+    }
+    let mut row = format!(
+        "{:>6}  {:<8} {:<3} {:<16} {:<22} {:>8}  {}{}\n",
+        item.id,
+        item.priority.as_str(),
+        if item.vip { "★" } else { "" },
+        reason(item.reason),
+        line(&item.customer_name, 22),
+        waited,
+        line(item.last_customer_text.as_deref().unwrap_or(""), 60),
+        marks
+    );
+    if !item.tags.is_empty() {
+        let _ = writeln!(row, "{:>6}  tags: {}", "", tag_list(&item.tags));
+    }
+    row
+}
+
+/// What a queue listing cut by `--limit` left out (stderr note and human footer).
+pub fn queue_cut(shown: u64, total: u64) -> Option<String> {
+    (shown < total).then(|| format!("showing {shown} of {total} conversations (--limit)"))
 }
 
 pub fn conversation(view: &ConversationView) -> String {
@@ -108,6 +133,9 @@ pub fn conversation(view: &ConversationView) -> String {
     if let Some(assignee) = &c.assignee {
         let _ = writeln!(out, "  assignee: {}", safe(&assignee.name));
     }
+    if !c.tags.is_empty() {
+        let _ = writeln!(out, "  tags: {}", tag_list(&c.tags));
+    }
     out.push('\n');
     for m in &view.messages {
         let seq = m.seq.map(|s| s.to_string()).unwrap_or_else(|| "-".into());
@@ -128,6 +156,22 @@ pub fn conversation(view: &ConversationView) -> String {
             // Each line of the message escaped on its own, continuation lines indented.
             m.text.lines().map(safe).collect::<Vec<_>>().join("\n     ")
         );
+    }
+    out
+}
+
+fn tag_list(tags: &[String]) -> String {
+    tags.iter().map(|t| line(t, 40)).collect::<Vec<_>>().join(", ")
+}
+
+/// The tag catalogue, one tag a line with its colour.
+pub fn tags(tags: &[Tag]) -> String {
+    if tags.is_empty() {
+        return "no tags: an admin adds them with `handoff-service tags add NAME` (then run `handoff sync`)\n".into();
+    }
+    let mut out = String::new();
+    for tag in tags {
+        let _ = writeln!(out, "{:<40} {}", line(&tag.name, 40), line(tag.color.as_deref().unwrap_or("-"), 8));
     }
     out
 }
@@ -213,6 +257,15 @@ pub fn event(event: &CoreEvent) -> String {
             )
         }
         CoreEvent::EscalationBacklog { count, .. } => format!("{now} {count} conversations waiting"),
+        CoreEvent::CustomerWrote { conversation, message } => format!(
+            "{now} customer wrote in your conversation #{} {}: {}",
+            conversation.id,
+            line(&conversation.customer.name, 40),
+            line(&message.text, 80)
+        ),
+        CoreEvent::CustomerBacklog { count, .. } => {
+            format!("{now} customers wrote in {count} of your conversations")
+        }
         CoreEvent::ConversationChanged { conversation } => format!(
             "{now} conversation #{} {} ({}){}",
             conversation.id,
@@ -250,6 +303,10 @@ pub fn event(event: &CoreEvent) -> String {
             let available = agents.iter().filter(|a| a.presence == Presence::Available).count();
             format!("{now} agents: {} ({available} available)", agents.len())
         }
+        CoreEvent::ConversationActivity { conversation_id, agent, activity, .. } => {
+            format!("{now} #{conversation_id}: {} {}", line(&agent.name, 30), activity.as_str().replace('_', " "))
+        }
+        CoreEvent::TagsChanged { tags } => format!("{now} tag catalogue: {} tag(s)", tags.len()),
         CoreEvent::QueueStatsChanged { stats } => format!(
             "{now} queue: {} waiting, {} available, estimated wait {}",
             stats.waiting,

@@ -4,6 +4,7 @@
 
 mod format;
 mod terminal;
+mod until;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,13 +55,31 @@ enum Command {
         #[arg(long, requires = "follow")]
         json: bool,
     },
-    /// The queue, from the cache.
+    /// The queue, from the cache: every conversation of the tab, or the first N with --limit
+    /// (a note on stderr says how many were left out).
     Queue {
         #[arg(long, value_enum, default_value_t = Tab::Waiting)]
         tab: Tab,
+        /// Only conversations with this tag.
+        #[arg(long, value_name = "NAME")]
+        tag: Option<String>,
         #[arg(long)]
         json: bool,
+        /// At most this many rows.
+        #[arg(long, value_name = "N")]
+        limit: Option<u64>,
     },
+    /// Put one of your conversations out of sight until a time (on this device only); it comes
+    /// back at the top of `queue --tab mine` then, or as soon as the customer writes.
+    Snooze {
+        id: i64,
+        /// When it comes back: 30m, 2h, 1d (from now), 17:30 (the next time the clock shows
+        /// it), today 17:30, tomorrow 09:00 (local time), or RFC 3339 (2026-11-25T14:00:00+01:00).
+        #[arg(long, value_name = "WHEN", value_parser = parse_until_now)]
+        until: chrono::DateTime<chrono::Utc>,
+    },
+    /// End a snooze now.
+    Unsnooze { id: i64 },
     /// A conversation and its transcript, from the cache.
     Show {
         id: i64,
@@ -83,7 +102,30 @@ enum Command {
         back_to_bot: bool,
     },
     /// Hand your conversation to another agent (id or exact name).
-    Transfer { id: i64, agent: String },
+    Transfer {
+        id: i64,
+        agent: String,
+        /// Why, for them; shown in the transcript as a private line (at most 500 characters).
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// The team's tag catalogue, from the cache (refreshed by `handoff sync`).
+    Tags {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add tags to a conversation (names from `handoff tags`).
+    Tag {
+        id: i64,
+        #[arg(required = true, value_name = "TAG")]
+        tags: Vec<String>,
+    },
+    /// Remove tags from a conversation.
+    Untag {
+        id: i64,
+        #[arg(required = true, value_name = "TAG")]
+        tags: Vec<String>,
+    },
     /// Set your presence.
     Presence {
         #[arg(value_enum)]
@@ -143,6 +185,11 @@ fn parse_period(text: &str) -> Result<chrono::Duration, String> {
     }
 }
 
+/// `--until` as an instant, read in this computer's local time.
+fn parse_until_now(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    until::parse_until(text, &chrono::Local::now())
+}
+
 #[derive(Subcommand)]
 enum OutboxAction {
     /// Queue a failed message again, optionally with new text.
@@ -160,6 +207,8 @@ enum Tab {
     Waiting,
     Mine,
     Recent,
+    /// Your snoozed conversations, the soonest back first.
+    Snoozed,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -203,21 +252,20 @@ async fn run(cli: Cli) -> Result<()> {
             terminal::line(&format::sync_report(&report));
         }
         Command::Sync { follow: true, json } => follow(engine, json).await?,
-        Command::Queue { tab, json } => {
-            let tab = match tab {
-                Tab::Waiting => QueueTab::Waiting,
-                Tab::Mine => QueueTab::Mine,
-                Tab::Recent => QueueTab::Recent,
-            };
-            let me = engine.me().map(|a| a.id);
-            if tab == QueueTab::Mine && me.is_none() {
-                bail!("who \"mine\" is becomes known after `handoff login` or a first `handoff sync`");
-            }
-            let items = engine.store().queue(tab, me, 500)?;
-            if json {
-                print_json(&items)?;
+        Command::Queue { tab, tag, json, limit } => queue(&engine, tab, tag.as_deref(), json, limit)?,
+        Command::Snooze { id, until } => {
+            engine.snooze(id, until)?;
+            let local = until.with_timezone(&chrono::Local);
+            terminal::line(&format!(
+                "snoozed conversation {id} until {}; it comes back at the top of `handoff queue --tab mine`",
+                local.format("%Y-%m-%d %H:%M %:z")
+            ));
+        }
+        Command::Unsnooze { id } => {
+            if engine.unsnooze(id)? {
+                terminal::line(&format!("conversation {id} is back in `handoff queue --tab mine`"));
             } else {
-                terminal::out(&format::queue(&items, chrono::Utc::now()));
+                terminal::line(&format!("conversation {id} was not snoozed"));
             }
         }
         Command::Show { id, json } => {
@@ -243,7 +291,7 @@ async fn run(cli: Cli) -> Result<()> {
             let conversation = engine.resolve(id, outcome).await?;
             terminal::line(&format!("conversation {id} is now {}", conversation.status.as_str()));
         }
-        Command::Transfer { id, agent } => {
+        Command::Transfer { id, agent, note } => {
             let agent_id = match agent.parse::<i64>() {
                 Ok(agent_id) => agent_id,
                 Err(_) => {
@@ -258,9 +306,25 @@ async fn run(cli: Cli) -> Result<()> {
                         .id
                 }
             };
-            let conversation = engine.transfer(id, agent_id).await?;
+            let conversation = engine.transfer(id, agent_id, note.as_deref()).await?;
             let to = conversation.assignee.map(|a| a.name).unwrap_or_default();
             terminal::line(&format!("conversation {id} transferred to {}", safe(&to)));
+        }
+        Command::Tags { json } => {
+            let tags = engine.tags()?;
+            if json {
+                print_json(&tags)?;
+            } else {
+                terminal::out(&format::tags(&tags));
+            }
+        }
+        Command::Tag { id, tags } => {
+            let conversation = engine.edit_tags(id, &tags, &[]).await?;
+            terminal::line(&format!("conversation {id} tags: {}", tag_summary(&conversation.tags)));
+        }
+        Command::Untag { id, tags } => {
+            let conversation = engine.edit_tags(id, &[], &tags).await?;
+            terminal::line(&format!("conversation {id} tags: {}", tag_summary(&conversation.tags)));
         }
         Command::Presence { presence } => {
             let presence = match presence {
@@ -320,6 +384,66 @@ async fn run(cli: Cli) -> Result<()> {
                 engine.store().queue_stats()?.as_ref(),
                 engine.store().outbox()?.len(),
             ));
+        }
+    }
+    Ok(())
+}
+
+fn tag_summary(tags: &[String]) -> String {
+    if tags.is_empty() {
+        "none".into()
+    } else {
+        tags.iter().map(|t| safe(t)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Rows of the queue asked for at a time: the whole tab is listed without ever being held whole.
+const QUEUE_PAGE: u32 = 500;
+
+/// `handoff queue`: the whole tab (or `limit` rows), page by page from one snapshot of the cache.
+fn queue(engine: &Engine, tab: Tab, tag: Option<&str>, json: bool, limit: Option<u64>) -> Result<()> {
+    let tab = match tab {
+        Tab::Waiting => QueueTab::Waiting,
+        Tab::Mine => QueueTab::Mine,
+        Tab::Recent => QueueTab::Recent,
+        Tab::Snoozed => QueueTab::Snoozed,
+    };
+    let me = engine.me().map(|a| a.id);
+    if matches!(tab, QueueTab::Mine | QueueTab::Snoozed) && me.is_none() {
+        bail!("who \"mine\" is becomes known after `handoff login` or a first `handoff sync`");
+    }
+    let now = chrono::Utc::now();
+    let mut shown: u64 = 0;
+    let total = if json {
+        let mut array = terminal::JsonArray::start();
+        let total = engine.store().queue_pages(tab, me, tag, now, QUEUE_PAGE, limit, |page| {
+            for item in &page {
+                array.push(item).map_err(|e| CoreError::Invalid(e.to_string()))?;
+            }
+            shown += page.len() as u64;
+            Ok(())
+        })?;
+        array.finish();
+        total
+    } else {
+        let total = engine.store().queue_pages(tab, me, tag, now, QUEUE_PAGE, limit, |page| {
+            if shown == 0 {
+                terminal::out(&format::queue_header());
+            }
+            shown += page.len() as u64;
+            terminal::out(&page.iter().map(|item| format::queue_row(item, now)).collect::<String>());
+            Ok(())
+        })?;
+        if total == 0 {
+            terminal::out("nothing here\n");
+        } else if let Some(cut) = format::queue_cut(shown, total) {
+            terminal::line(&cut);
+        }
+        total
+    };
+    if json {
+        if let Some(cut) = format::queue_cut(shown, total) {
+            terminal::note(&cut);
         }
     }
     Ok(())

@@ -58,6 +58,14 @@ pub fn line(text: &str) {
 /// (they can only occur inside strings, where `\u00XX` means the same character).
 pub fn json<T: serde::Serialize>(value: &T, compact: bool) -> anyhow::Result<()> {
     let text = if compact { serde_json::to_string(value)? } else { serde_json::to_string_pretty(value)? };
+    let mut escaped = json_escaped(&text);
+    escaped.push('\n');
+    write_to(&mut std::io::stdout().lock(), &escaped);
+    Ok(())
+}
+
+/// JSON text with DEL and C1 controls escaped (see [`json`]).
+fn json_escaped(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len() + 1);
     for c in text.chars() {
         if c.is_control() && c != '\n' {
@@ -66,9 +74,34 @@ pub fn json<T: serde::Serialize>(value: &T, compact: bool) -> anyhow::Result<()>
             escaped.push(c);
         }
     }
-    escaped.push('\n');
-    write_to(&mut std::io::stdout().lock(), &escaped);
-    Ok(())
+    escaped
+}
+
+/// A pretty JSON array written to stdout an element at a time, escaped like [`json`], so a long
+/// listing never has to be held whole: `[`, then each element, then `]` from
+/// [`JsonArray::finish`]. The text is the same as [`json`] of the whole list.
+pub struct JsonArray {
+    count: usize,
+}
+
+impl JsonArray {
+    pub fn start() -> Self {
+        write_to(&mut std::io::stdout().lock(), "[");
+        Self { count: 0 }
+    }
+
+    pub fn push<T: serde::Serialize>(&mut self, value: &T) -> anyhow::Result<()> {
+        let element = serde_json::to_string_pretty(value)?;
+        let mut text = String::from(if self.count == 0 { "\n" } else { ",\n" });
+        text.push_str(&element.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n"));
+        write_to(&mut std::io::stdout().lock(), &json_escaped(&text));
+        self.count += 1;
+        Ok(())
+    }
+
+    pub fn finish(self) {
+        write_to(&mut std::io::stdout().lock(), if self.count == 0 { "]\n" } else { "\n]\n" });
+    }
 }
 
 /// Prints `error: …` to stderr on one line: an error may quote the service.

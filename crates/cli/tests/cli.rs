@@ -317,7 +317,7 @@ fn lines_with_text<'a>(view: &'a Value, text: &str) -> Vec<&'a Value> {
 // --- 1. first sync and the queue ------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn first_sync_fills_the_queue_sorted_by_priority_then_longest_wait() {
+async fn first_sync_fills_the_queue_overdue_first_then_by_priority_and_longest_wait() {
     let desk = Desk::start().await;
     // Created in an order where ids do not match the expected queue order.
     let cleo = desk.import(
@@ -357,11 +357,13 @@ async fn first_sync_fills_the_queue_sorted_by_priority_then_longest_wait() {
     assert!(line.contains("4 new escalation(s)"), "the four waiting conversations are announced: {sync:?}");
 
     let queue = desk.run(&["queue", "--json"]).await.ok().json();
-    assert_eq!(ids(&queue), vec![bea, dan, ada, cleo], "urgent, high, then the longest wait first: {queue:#}");
+    // Past the 5-minute first-response target first (Dan and Ada, by priority), then urgent,
+    // then the longest wait.
+    assert_eq!(ids(&queue), vec![dan, ada, bea, cleo], "{queue:#}");
     let expected = [
-        (bea, "Bea Urgent", "sentiment", "urgent", false, "Bea is furious"),
         (dan, "Dan VIP", "vip", "high", true, "Dan needs the enterprise contract"),
         (ada, "Ada Normal", "explicit_request", "normal", false, "Ada waited 10 minutes"),
+        (bea, "Bea Urgent", "sentiment", "urgent", false, "Bea is furious"),
         (cleo, "Cleo Normal", "explicit_request", "normal", false, "Cleo waited 2 minutes"),
     ];
     for (item, (id, name, reason, priority, vip, last)) in queue.as_array().unwrap().iter().zip(expected) {
@@ -373,6 +375,7 @@ async fn first_sync_fills_the_queue_sorted_by_priority_then_longest_wait() {
         assert_eq!(item["vip"], vip);
         assert_eq!(item["last_customer_text"], last);
         assert!(item["escalated_at"].is_string(), "{item}");
+        assert!(item["first_response_due_at"].is_string(), "nobody answered yet: {item}");
     }
 
     let human = desk.run(&["queue"]).await.ok().stdout;
@@ -387,9 +390,84 @@ async fn first_sync_fills_the_queue_sorted_by_priority_then_longest_wait() {
         assert_eq!(row.contains('★'), vip, "{row}");
     }
 
+    assert!(rows[0].contains("[overdue "), "{human}");
+    assert!(rows[3].contains("[answer within "), "{human}");
+
     // A second sync finds nothing new.
     let again = desk.run(&["sync"]).await.ok();
     assert!(again.stdout.starts_with("synced: 0 change(s)"), "{again:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_lists_every_conversation_and_limit_says_what_it_left_out() {
+    let desk = Desk::start().await;
+    // More than the 500 the queue used to stop at.
+    const COUNT: i64 = 520;
+    for n in 0..COUNT {
+        let body = handoff_body(&format!("ext-{n}"), &format!("Customer {n}"), &["hi", "where is my order?"]);
+        desk.import(&body, n % 90, ConversationStatus::Waiting);
+    }
+    desk.run(&["sync"]).await.ok();
+
+    let all = desk.run(&["queue", "--json"]).await.ok();
+    let listed = ids(&all.json());
+    assert_eq!(listed.len(), COUNT as usize);
+    let unique: std::collections::BTreeSet<i64> = listed.iter().copied().collect();
+    assert_eq!(unique.len(), COUNT as usize, "every conversation once");
+    assert!(all.stderr.is_empty(), "nothing left out, nothing to say: {all:?}");
+
+    let first = desk.run(&["queue", "--json", "--limit", "50"]).await.ok();
+    assert_eq!(ids(&first.json()), listed[..50], "the first 50 of the same order");
+    assert_eq!(first.stderr, format!("note: showing 50 of {COUNT} conversations (--limit)\n"), "{first:?}");
+
+    let human = desk.run(&["queue", "--limit", "3"]).await.ok().stdout;
+    let lines: Vec<&str> = human.lines().collect();
+    assert_eq!(lines.len(), 5, "header, 3 rows, the footer: {human}");
+    assert_eq!(lines[4], format!("showing 3 of {COUNT} conversations (--limit)"));
+    let everything = desk.run(&["queue"]).await.ok().stdout;
+    assert_eq!(everything.lines().count(), COUNT as usize + 1, "the header and every row");
+    let none = desk.run(&["queue", "--json", "--limit", "0"]).await.ok();
+    assert_eq!(none.json(), json!([]));
+    assert!(none.stderr.contains(&format!("showing 0 of {COUNT}")), "{none:?}");
+    desk.run(&["queue", "--limit", "-1"]).await.code(2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snooze_hides_my_conversation_until_it_is_time_and_unsnooze_brings_it_back() {
+    let desk = Desk::start().await;
+    let mine = desk.escalate(&handoff_body("ext-mine", "Mo Mine", &["my parcel?"])).await;
+    let waiting = desk.escalate(&handoff_body("ext-waiting", "Wu Waiting", &["hello?"])).await;
+    desk.run(&["sync"]).await.ok();
+    desk.run(&["claim", &mine.to_string()]).await.ok();
+    let mine_tab = || async { ids(&desk.run(&["queue", "--tab", "mine", "--json"]).await.ok().json()) };
+    assert_eq!(mine_tab().await, [mine]);
+
+    let snoozed = desk.run(&["snooze", &mine.to_string(), "--until", "2h"]).await.ok();
+    assert!(snoozed.stdout.starts_with(&format!("snoozed conversation {mine} until ")), "{snoozed:?}");
+    assert!(mine_tab().await.is_empty());
+    let list = desk.run(&["queue", "--tab", "snoozed", "--json"]).await.ok().json();
+    assert_eq!(ids(&list), [mine]);
+    let until = chrono::DateTime::parse_from_rfc3339(list[0]["snoozed_until"].as_str().expect("snoozed_until"))
+        .expect("a time")
+        .to_utc();
+    let expected = chrono::Utc::now() + chrono::Duration::hours(2);
+    assert!((until - expected).num_seconds().abs() < 60, "{until} vs {expected}");
+    let human = desk.run(&["queue", "--tab", "snoozed"]).await.ok().stdout;
+    assert!(human.contains("[snoozed until "), "{human}");
+
+    // Refused: a conversation that is not mine, a time in the past, a time nobody can read.
+    let not_mine = desk.run(&["snooze", &waiting.to_string(), "--until", "30m"]).await.runtime_error();
+    assert!(not_mine.stderr.contains("not assigned to you"), "{not_mine:?}");
+    let past = desk.run(&["snooze", &mine.to_string(), "--until", "2020-01-01T09:00:00Z"]).await.runtime_error();
+    assert!(past.stderr.contains("in the past"), "{past:?}");
+    let unreadable = desk.run(&["snooze", &mine.to_string(), "--until", "soonish"]).await.code(2);
+    assert!(unreadable.stderr.contains("tomorrow 09:00"), "{unreadable:?}");
+
+    let back = desk.run(&["unsnooze", &mine.to_string()]).await.ok();
+    assert_eq!(back.stdout, format!("conversation {mine} is back in `handoff queue --tab mine`\n"));
+    assert_eq!(mine_tab().await, [mine]);
+    let again = desk.run(&["unsnooze", &mine.to_string()]).await.ok();
+    assert_eq!(again.stdout, format!("conversation {mine} was not snoozed\n"));
 }
 
 // --- 2. untrusted text ----------------------------------------------------------------------
@@ -1025,4 +1103,63 @@ async fn every_command_escapes_what_the_service_sent() {
     assert!(find("presence away").stdout.starts_with("Me N\\u{1b}[2J"), "{:?}", find("presence away"));
     assert!(find(&format!("transfer {id} {other_id}")).stdout.contains("transferred to Other N\\u{1b}"));
     assert!(find("status").stdout.contains("agent:       Me N\\u{1b}"), "{:?}", find("status"));
+}
+
+// --- collaboration: tags and transfer notes --------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tags_tag_untag_and_the_queue_filter_work_from_the_terminal() {
+    let desk = Desk::start().await;
+    desk.store().add_tag("billing", Some("#2f80ed")).unwrap();
+    desk.store().add_tag("refund", None).unwrap();
+    let id = desk.escalate(&handoff_body("ext-tag-1", "Sam Customer", &["Can I switch to annual billing?"])).await;
+    let other = desk.escalate(&handoff_body("ext-tag-2", "Kim Customer", &["Where is my refund?"])).await;
+    let sid = id.to_string();
+
+    let empty = desk.run(&["tags"]).await.ok();
+    assert!(empty.stdout.contains("no tags"), "nothing before a sync: {empty:?}");
+    desk.run(&["sync"]).await.ok();
+    let catalogue = desk.run(&["tags"]).await.ok().stdout;
+    assert!(catalogue.lines().any(|l| l.starts_with("billing") && l.ends_with("#2f80ed")), "{catalogue}");
+    assert_eq!(
+        desk.run(&["tags", "--json"]).await.ok().json(),
+        json!([{"name": "billing", "color": "#2f80ed"}, {"name": "refund", "color": null}])
+    );
+
+    let tagged = desk.run(&["tag", &sid, "refund", "billing"]).await.ok();
+    assert_eq!(tagged.stdout.trim(), format!("conversation {id} tags: billing, refund"));
+    let untagged = desk.run(&["untag", &sid, "refund"]).await.ok();
+    assert_eq!(untagged.stdout.trim(), format!("conversation {id} tags: billing"));
+    assert_eq!(desk.store().conversation(id).unwrap().tags, ["billing"]);
+    let refused = desk.run(&["tag", &sid, "vip"]).await.runtime_error();
+    assert!(refused.stderr.contains("unknown_tag") && refused.stderr.contains("\"vip\""), "{refused:?}");
+    desk.run(&["tag", &sid]).await.code(2);
+
+    desk.run(&["sync"]).await.ok();
+    let billing = desk.run(&["queue", "--tag", "billing", "--json"]).await.ok().json();
+    assert_eq!(ids(&billing), vec![id]);
+    assert_eq!(billing[0]["tags"], json!(["billing"]));
+    let all = desk.run(&["queue", "--json"]).await.ok().json();
+    assert_eq!(ids(&all).len(), 2);
+    assert!(ids(&all).contains(&other));
+    let human = desk.run(&["queue", "--tag", "billing"]).await.ok().stdout;
+    assert!(human.contains("tags: billing"), "{human}");
+    assert!(desk.run(&["show", &sid]).await.ok().stdout.contains("  tags: billing"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfer_with_a_note_leaves_it_in_the_transcript() {
+    let desk = Desk::start().await;
+    let id = desk.escalate(&handoff_body("ext-transfer", "Sam Customer", &["I need a callback"])).await;
+    let sid = id.to_string();
+    desk.run(&["sync"]).await.ok();
+    desk.run(&["claim", &sid]).await.ok();
+    let out = desk.run(&["transfer", &sid, "Bob", "--note", "wants a callback in German"]).await.ok();
+    assert_eq!(out.stdout.trim(), format!("conversation {id} transferred to Bob"));
+    let last = desk.service_messages(id).await.pop().expect("a line");
+    assert_eq!((last.role, last.private), (Role::System, true));
+    assert_eq!(last.text, "Alice → Bob: wants a callback in German");
+    desk.run(&["sync"]).await.ok();
+    let shown = desk.run(&["show", &sid]).await.ok().stdout;
+    assert!(shown.contains("Alice → Bob: wants a callback in German"), "{shown}");
 }

@@ -194,6 +194,7 @@ async fn bench() {
                     created_at: now,
                     updated_at: now,
                     last_message_seq: 100,
+                    tags: Vec::new(),
                 });
                 for seq in 1..=100 {
                     messages.push(Message {
@@ -275,6 +276,7 @@ fn review_bench(dir: &std::path::Path) {
             created_at: escalated_at,
             updated_at: escalated_at,
             last_message_seq: 3,
+            tags: Vec::new(),
         });
         let lines = [
             (Role::Customer, format!("{} (order {})", questions[i % questions.len()], 10_000 + i)),

@@ -186,8 +186,37 @@ impl ApiClient {
         self.call_with(Method::POST, &format!("/v1/conversations/{id}/resolve"), &ResolveRequest { outcome }).await
     }
 
-    pub async fn transfer(&self, id: i64, agent_id: i64) -> CoreResult<Conversation> {
-        self.call_with(Method::POST, &format!("/v1/conversations/{id}/transfer"), &TransferRequest { agent_id }).await
+    pub async fn transfer(&self, id: i64, agent_id: i64, note: Option<&str>) -> CoreResult<Conversation> {
+        let body = TransferRequest { agent_id, note: note.map(str::to_string) };
+        self.call_with(Method::POST, &format!("/v1/conversations/{id}/transfer"), &body).await
+    }
+
+    /// Reports what this agent does in a conversation (answered 204, no body).
+    pub async fn report_activity(&self, id: i64, activity: Activity) -> CoreResult<()> {
+        let request = self
+            .http
+            .post(format!("{}/v1/conversations/{id}/activity", self.base))
+            .bearer_auth(&self.token)
+            .json(&ActivityRequest { activity });
+        let response = request.send().await.map_err(|e| self.offline(&e))?;
+        if !response.status().is_success() {
+            return Err(Self::refusal(response).await);
+        }
+        Ok(())
+    }
+
+    pub async fn conversation_activity(&self, id: i64) -> CoreResult<Vec<ConversationActivity>> {
+        Ok(self.call::<ActivityList>(Method::GET, &format!("/v1/conversations/{id}/activity")).await?.activity)
+    }
+
+    pub async fn tags(&self) -> CoreResult<Vec<Tag>> {
+        Ok(self.call::<TagsList>(Method::GET, "/v1/tags").await?.tags)
+    }
+
+    /// Replaces the conversation's tags (a PUT: safe to repeat).
+    pub async fn set_tags(&self, id: i64, tags: &[String]) -> CoreResult<Conversation> {
+        let body = SetTagsRequest { tags: tags.to_vec() };
+        self.call_with(Method::PUT, &format!("/v1/conversations/{id}/tags"), &body).await
     }
 
     pub async fn wait_notice(&self, id: i64) -> CoreResult<Message> {

@@ -13,7 +13,7 @@ use crate::insights::canned::{self, CannedResponse};
 use crate::insights::context::{self, HandoffContext};
 use crate::insights::review::{self, ReviewOptions, ReviewReport};
 use crate::notifications::{self, Notice, NotificationPrefs};
-use crate::preferences::{ReviewPrefs, WaitThresholds};
+use crate::preferences::{ReviewPrefs, ServiceTargets, WaitThresholds, SERVICE_TARGETS_SETTING};
 use crate::store::{CacheKey, LocalStore, DEFAULT_RETENTION_DAYS};
 use crate::views::*;
 
@@ -291,9 +291,60 @@ impl Engine {
         self.conversation_command("resolving", client.resolve(id, outcome)).await
     }
 
-    pub async fn transfer(&self, id: i64, agent_id: i64) -> CoreResult<Conversation> {
+    /// Hands the conversation to another agent; `note` (at most 500 characters) is shown in the
+    /// transcript as a private system line `"You → Them: note"`.
+    pub async fn transfer(&self, id: i64, agent_id: i64, note: Option<&str>) -> CoreResult<Conversation> {
+        if let Some(note) = note {
+            let chars = note.trim().chars().count();
+            if chars > MAX_TRANSFER_NOTE_CHARS {
+                return Err(CoreError::Invalid(format!(
+                    "the transfer note is {chars} characters; shorten it to at most {MAX_TRANSFER_NOTE_CHARS}"
+                )));
+            }
+        }
         let client = self.client().await?;
-        self.conversation_command("transferring", client.transfer(id, agent_id)).await
+        self.conversation_command("transferring", client.transfer(id, agent_id, note)).await
+    }
+
+    /// Replaces the conversation's tags with `tags` (names from [`Engine::tags`]; at most 20).
+    /// Not queued: offline it fails at once.
+    pub async fn set_tags(&self, id: i64, tags: &[String]) -> CoreResult<Conversation> {
+        let client = self.client().await?;
+        self.conversation_command("tagging", client.set_tags(id, tags)).await
+    }
+
+    /// Adds and removes tags on the conversation's current set as the service has it now (so a
+    /// colleague's tag added meanwhile is kept), then replaces the set.
+    pub async fn edit_tags(&self, id: i64, add: &[String], remove: &[String]) -> CoreResult<Conversation> {
+        let client = self.client().await?;
+        let current = client.conversation(id).await.map_err(Self::needs_service("tagging"))?;
+        let mut tags: Vec<String> = current.tags.into_iter().filter(|t| !remove.contains(t)).collect();
+        for tag in add {
+            if !tags.contains(tag) {
+                tags.push(tag.clone());
+            }
+        }
+        tags.sort();
+        self.conversation_command("tagging", client.set_tags(id, &tags)).await
+    }
+
+    /// The team's tag catalogue, from the cache (refreshed at every sync start).
+    pub fn tags(&self) -> CoreResult<Vec<Tag>> {
+        self.store.tags()
+    }
+
+    /// Tells the other agents what this one does in a conversation (viewing, typing, left).
+    /// Best effort: never queued; offline it fails and the caller may simply drop it.
+    pub async fn report_activity(&self, conversation_id: i64, activity: Activity) -> CoreResult<()> {
+        let client = self.client().await?;
+        client.report_activity(conversation_id, activity).await
+    }
+
+    /// Who is in a conversation now, as the service knows it (for a conversation just opened;
+    /// later changes arrive as [`CoreEvent::ConversationActivity`]).
+    pub async fn conversation_activity(&self, conversation_id: i64) -> CoreResult<Vec<ConversationActivity>> {
+        let client = self.client().await?;
+        client.conversation_activity(conversation_id).await
     }
 
     pub async fn set_presence(&self, presence: Presence) -> CoreResult<Agent> {
@@ -428,6 +479,116 @@ impl Engine {
         Ok(Some(notifications::review_reminder(&week)))
     }
 
+    // --- an agent's day: unread counts, service targets, snoozes -----------------------------
+
+    /// Unread messages for the tray, the Mine tab, the window title and the badge, in one query.
+    /// It changes with `MessageAdded` and `ConversationChanged` events and when a conversation is
+    /// marked read: refresh it then.
+    pub fn unread_summary(&self) -> CoreResult<UnreadSummary> {
+        self.store.unread_summary(self.me().map(|a| a.id), chrono::Utc::now())
+    }
+
+    /// The first-response target and when its deadline turns amber.
+    pub fn service_targets(&self) -> CoreResult<ServiceTargets> {
+        Ok(self.store.setting(SERVICE_TARGETS_SETTING)?.unwrap_or_default())
+    }
+
+    pub fn set_service_targets(&self, targets: &ServiceTargets) -> CoreResult<()> {
+        targets.validate()?;
+        self.store.set_setting(SERVICE_TARGETS_SETTING, targets)
+    }
+
+    /// Conversations that passed their first-response target since the last call, each once per
+    /// device and escalation (recorded in the cache, so a restart does not repeat them): one
+    /// `Notice::Overdue` each, or one `Notice::Summary` when more than three are due at once.
+    /// Meant to be polled (the desktop asks every 15 s, like [`Engine::take_review_reminder`]).
+    /// Deadlines passed while notifications are off or quiet are recorded and not shown later:
+    /// the queue lists them first anyway. Waiting conversations count, and mine not yet answered.
+    pub fn take_overdue_notices<Tz: chrono::TimeZone>(&self, now: &chrono::DateTime<Tz>) -> CoreResult<Vec<Notice>> {
+        let targets = self.service_targets()?;
+        if !targets.enabled() {
+            return Ok(Vec::new());
+        }
+        let now_utc = now.to_utc();
+        let overdue = self.store.take_overdue(self.me().map(|a| a.id), now_utc)?;
+        // Their place in the queue changed with the clock alone: tell front ends to sort again.
+        for item in &overdue {
+            self.local_change(item.conversation.id);
+        }
+        let prefs = self.notification_prefs()?;
+        if overdue.is_empty() || !prefs.allows_at(now.naive_local().time()) {
+            return Ok(Vec::new());
+        }
+        let wanted: Vec<_> = overdue
+            .into_iter()
+            .filter(|o| {
+                let c = &o.conversation;
+                !prefs.vip_and_urgent_only || c.customer.vip || c.priority == Priority::Urgent
+            })
+            .collect();
+        Ok(match wanted.len() {
+            0 => Vec::new(),
+            1..=3 => wanted
+                .iter()
+                .map(|o| notifications::overdue(&o.conversation, targets.first_response_minutes, now_utc))
+                .collect(),
+            count => vec![notifications::overdue_summary(count, targets.first_response_minutes)],
+        })
+    }
+
+    /// Snoozes one of my conversations until `until`: it leaves the Mine tab (listed in
+    /// Snoozed) and comes back at the top when the time comes or the customer writes. Local to
+    /// this device. Refused when the conversation is not assigned to me, or `until` has passed.
+    pub fn snooze(&self, conversation_id: i64, until: chrono::DateTime<chrono::Utc>) -> CoreResult<()> {
+        let me = self.me().ok_or(CoreError::NotSignedIn)?;
+        self.store.snooze(conversation_id, me.id, until, chrono::Utc::now())?;
+        self.local_change(conversation_id);
+        Ok(())
+    }
+
+    /// Ends a snooze now; false when the conversation was not snoozed.
+    pub fn unsnooze(&self, conversation_id: i64) -> CoreResult<bool> {
+        let ended = self.store.unsnooze(conversation_id)?;
+        if ended {
+            self.local_change(conversation_id);
+        }
+        Ok(ended)
+    }
+
+    /// My snoozes whose time came by `now`, each once: a `Notice::SnoozeOver` each (none while
+    /// notifications are off or quiet; the conversation is at the top of Mine all the same).
+    /// Snoozes the customer ended by writing are not repeated here: their line was the
+    /// notification. Meant to be polled with [`Engine::take_overdue_notices`].
+    pub fn take_due_snoozes<Tz: chrono::TimeZone>(&self, now: &chrono::DateTime<Tz>) -> CoreResult<Vec<Notice>> {
+        let Some(me) = self.me() else { return Ok(Vec::new()) };
+        let woken = self.store.take_due_snoozes(me.id, now.to_utc())?;
+        for snooze in &woken {
+            self.local_change(snooze.conversation.id);
+        }
+        if woken.is_empty() || !self.notification_prefs()?.allows_at(now.naive_local().time()) {
+            return Ok(Vec::new());
+        }
+        Ok(woken
+            .iter()
+            .map(|snooze| {
+                let id = snooze.conversation.id;
+                let last = self
+                    .store
+                    .messages(id)
+                    .ok()
+                    .and_then(|m| m.into_iter().rev().find(|m| m.role == Role::Customer).map(|m| m.text));
+                notifications::snooze_over(&snooze.conversation, last.as_deref())
+            })
+            .collect())
+    }
+
+    /// Tells front ends that a conversation's place in the queue changed on this device only.
+    fn local_change(&self, conversation_id: i64) {
+        if let Ok(Some(conversation)) = self.store.conversation(conversation_id) {
+            self.emit(CoreEvent::ConversationChanged { conversation });
+        }
+    }
+
     /// When the queue's waiting timers change colour.
     pub fn wait_thresholds(&self) -> CoreResult<WaitThresholds> {
         Ok(self.store.setting(WAIT_THRESHOLDS_SETTING)?.unwrap_or_default())
@@ -487,7 +648,7 @@ impl Engine {
         let mut scored: Vec<(usize, CannedResponse)> = self
             .canned_responses()?
             .into_iter()
-            .filter_map(|r| canned::fuzzy_score(query, &r).map(|score| (score, r)))
+            .filter_map(|r| canned::match_score(query, &r).map(|score| (score, r)))
             .collect();
         scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.title.cmp(&b.1.title)));
         Ok(scored.into_iter().map(|(_, r)| r).collect())

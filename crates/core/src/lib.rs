@@ -13,6 +13,7 @@ pub mod error;
 pub mod file_names;
 pub mod insights;
 pub mod links;
+pub mod live;
 pub mod notifications;
 pub mod preferences;
 pub mod profile;

@@ -1,12 +1,17 @@
-//! Which escalations become desktop notifications, and what they say. Pure policy: the desktop
+//! Which events become desktop notifications, and what they say. Pure policy: the desktop
 //! shell shows what this decides.
 //!
 //! - one notification per new escalation, never two for the same conversation;
 //! - a burst (more than `burst_limit` within `burst_window`) or a backlog becomes one summary
 //!   that opens the queue;
-//! - preferences: on/off, VIP-and-urgent only, sound, do-not-disturb hours.
+//! - a customer writing again in a conversation the agent holds: one notification per line,
+//!   lines of one conversation replacing each other on screen (one slot per conversation), many
+//!   conversations at once one summary; none for the conversation the agent is looking at;
+//! - the texts of the first-response deadline and snooze notices the engine hands out;
+//! - preferences: on/off, VIP-and-urgent only (escalations), customer messages on/off, sound
+//!   (off by default), do-not-disturb hours.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use chrono::{DateTime, NaiveTime, Utc};
 use handoff_protocol::*;
@@ -22,7 +27,10 @@ pub struct NotificationPrefs {
     pub enabled: bool,
     /// Only VIP customers and urgent handoffs.
     pub vip_and_urgent_only: bool,
+    /// A sound with each notification; off unless the agent turns it on.
     pub sound: bool,
+    /// A notification when the customer writes again in a conversation assigned to me.
+    pub customer_messages: bool,
     /// Do-not-disturb hours, local time, `"HH:MM"`; the range may wrap midnight.
     pub quiet_from: Option<String>,
     pub quiet_until: Option<String>,
@@ -30,7 +38,14 @@ pub struct NotificationPrefs {
 
 impl Default for NotificationPrefs {
     fn default() -> Self {
-        Self { enabled: true, vip_and_urgent_only: false, sound: true, quiet_from: None, quiet_until: None }
+        Self {
+            enabled: true,
+            vip_and_urgent_only: false,
+            sound: false,
+            customer_messages: true,
+            quiet_from: None,
+            quiet_until: None,
+        }
     }
 }
 
@@ -39,6 +54,11 @@ fn parse_time(value: &Option<String>) -> Option<NaiveTime> {
 }
 
 impl NotificationPrefs {
+    /// Whether notifications may show at `local` (on, and outside the do-not-disturb hours).
+    pub fn allows_at(&self, local: NaiveTime) -> bool {
+        self.enabled && !self.is_quiet(local)
+    }
+
     /// Whether `local` (the user's wall-clock time) falls in the do-not-disturb hours.
     pub fn is_quiet(&self, local: NaiveTime) -> bool {
         match (parse_time(&self.quiet_from), parse_time(&self.quiet_until)) {
@@ -59,6 +79,83 @@ pub enum Notice {
     Summary { count: usize, title: String, body: String, sound: bool },
     /// The weekly reminder to look at the review; clicking opens it.
     Review { title: String, body: String },
+    /// The customer wrote again in a conversation assigned to me; clicking opens it. Later lines
+    /// of the same conversation replace it on screen ([`Notice::replace_key`]).
+    CustomerMessage { conversation_id: i64, title: String, body: String, sound: bool },
+    /// Customers wrote in several of my conversations at once (a burst, or a catch-up after
+    /// sleep); clicking opens the Mine tab. Replaces an earlier one still on screen.
+    CustomerMessages { count: usize, conversation_ids: Vec<i64>, title: String, body: String, sound: bool },
+    /// A conversation passed its first-response target without an answer; clicking opens it.
+    Overdue { conversation_id: i64, title: String, body: String },
+    /// A snooze ended: the conversation is back at the top of Mine; clicking opens it.
+    SnoozeOver { conversation_id: i64, title: String, body: String },
+}
+
+impl Notice {
+    /// Notices with the same key replace each other on screen: one slot per conversation, one
+    /// for the summary of escalations, one for customer messages, one for the reminder.
+    pub fn replace_key(&self) -> String {
+        match self {
+            Self::Escalation { conversation_id, .. }
+            | Self::CustomerMessage { conversation_id, .. }
+            | Self::Overdue { conversation_id, .. }
+            | Self::SnoozeOver { conversation_id, .. } => format!("conversation-{conversation_id}"),
+            Self::Summary { .. } => "summary".into(),
+            Self::CustomerMessages { .. } => "customer-messages".into(),
+            Self::Review { .. } => "review".into(),
+        }
+    }
+}
+
+/// A conversation past its first-response target: who, and for how long nobody answered.
+pub fn overdue(conversation: &Conversation, target_minutes: u32, now: DateTime<Utc>) -> Notice {
+    let waited = conversation.handoff.as_ref().map(|h| (now - h.escalated_at).num_minutes().max(0)).unwrap_or(0);
+    let whose = match conversation.status {
+        ConversationStatus::Assigned => "No reply yet",
+        _ => "Waiting for an agent",
+    };
+    Notice::Overdue {
+        conversation_id: conversation.id,
+        title: customer_title(conversation),
+        body: format!("{whose} for {waited} min: past the {target_minutes}-minute first-response target."),
+    }
+}
+
+/// Several conversations past the target at once: one summary opening the queue.
+pub fn overdue_summary(count: usize, target_minutes: u32) -> Notice {
+    Notice::Summary {
+        count,
+        title: format!("{count} customers past the first-response target"),
+        body: format!(
+            "Nobody has answered them within {target_minutes} minutes. Open the queue: they are listed first."
+        ),
+        sound: false,
+    }
+}
+
+/// A snooze that ended: the conversation, with what the customer last said.
+pub fn snooze_over(conversation: &Conversation, last_customer_text: Option<&str>) -> Notice {
+    let body = match last_customer_text.filter(|t| !t.trim().is_empty()) {
+        Some(line) => format!("Snooze over, back in Mine. Last from the customer: “{}”", clip(line, 120)),
+        None => "Snooze over: back at the top of Mine.".into(),
+    };
+    Notice::SnoozeOver { conversation_id: conversation.id, title: customer_title(conversation), body }
+}
+
+/// The customer's name (clipped), marked VIP.
+fn customer_title(conversation: &Conversation) -> String {
+    let mut title = clip(&conversation.customer.name, 60);
+    if conversation.customer.vip {
+        title.push_str(" · VIP");
+    }
+    title
+}
+
+/// Title and body of a customer's new line (`count` lines since the agent last looked).
+pub fn customer_message_text(conversation: &Conversation, text: &str, count: usize) -> (String, String) {
+    let line = clip(text, 140);
+    let body = if count > 1 { format!("{count} new messages: “{line}”") } else { format!("“{line}”") };
+    (customer_title(conversation), body)
 }
 
 /// The weekly review reminder, with the headline of the week's report.
@@ -99,10 +196,7 @@ fn clip(text: &str, max: usize) -> String {
 
 /// Title and body of one escalation's notification.
 pub fn escalation_text(conversation: &Conversation, last_customer_text: Option<&str>) -> (String, String) {
-    let mut title = clip(&conversation.customer.name, 60);
-    if conversation.customer.vip {
-        title.push_str(" · VIP");
-    }
+    let mut title = customer_title(conversation);
     if matches!(conversation.priority, Priority::Urgent | Priority::High) {
         title.push_str(" · ");
         title.push_str(conversation.priority.as_str());
@@ -115,6 +209,18 @@ pub fn escalation_text(conversation: &Conversation, last_customer_text: Option<&
     (title, body)
 }
 
+/// Customers wrote in several of my conversations: one summary that opens Mine.
+fn customer_messages_summary(conversation_ids: Vec<i64>, sound: bool) -> Notice {
+    let count = conversation_ids.len();
+    Notice::CustomerMessages {
+        count,
+        conversation_ids,
+        title: format!("New messages in {count} of your conversations"),
+        body: "Customers wrote back. Open Mine to answer them.".into(),
+        sound,
+    }
+}
+
 pub struct NotificationPolicy {
     pub prefs: NotificationPrefs,
     pub burst_limit: usize,
@@ -123,6 +229,16 @@ pub struct NotificationPolicy {
     notified: HashSet<(i64, i64)>,
     /// Escalations folded into the summary of the current burst.
     summarised: usize,
+    /// The conversation open in a focused window: its customer's lines need no notification.
+    focused: Option<i64>,
+    /// Customer lines already notified, by conversation and seq.
+    customer_lines: HashSet<(i64, i64)>,
+    /// Lines notified per conversation since the agent last looked at it.
+    unseen: HashMap<i64, usize>,
+    /// When customer-message notices were shown recently, and for which conversation.
+    customer_shown: VecDeque<(DateTime<Utc>, i64)>,
+    /// Whether the current burst of customer messages is a summary already.
+    customer_summarised: bool,
 }
 
 impl NotificationPolicy {
@@ -134,7 +250,45 @@ impl NotificationPolicy {
             shown: VecDeque::new(),
             notified: HashSet::new(),
             summarised: 0,
+            focused: None,
+            customer_lines: HashSet::new(),
+            unseen: HashMap::new(),
+            customer_shown: VecDeque::new(),
+            customer_summarised: false,
         }
+    }
+
+    /// The conversation open in the window while the window has the focus (None otherwise):
+    /// the customer's lines there are seen as they arrive, so they raise no notification.
+    pub fn set_focused_conversation(&mut self, conversation_id: Option<i64>) {
+        self.focused = conversation_id;
+        if let Some(id) = conversation_id {
+            self.unseen.remove(&id);
+        }
+    }
+
+    /// A customer's new line in a conversation assigned to me.
+    fn customer_wrote(&mut self, conversation: &Conversation, message: &Message, now: DateTime<Utc>) -> Option<Notice> {
+        let sound = self.prefs.sound;
+        while self.customer_shown.front().is_some_and(|(t, _)| now - *t > self.burst_window) {
+            self.customer_shown.pop_front();
+        }
+        if self.customer_shown.is_empty() {
+            self.customer_summarised = false;
+        }
+        let first_in_burst = !self.customer_shown.iter().any(|(_, id)| *id == conversation.id);
+        self.customer_shown.push_back((now, conversation.id));
+        let conversations: BTreeSet<i64> = self.customer_shown.iter().map(|(_, id)| *id).collect();
+        if conversations.len() > self.burst_limit {
+            let first_summary = !self.customer_summarised;
+            self.customer_summarised = true;
+            return Some(customer_messages_summary(conversations.into_iter().collect(), sound && first_summary));
+        }
+        let count = self.unseen.entry(conversation.id).or_default();
+        *count += 1;
+        let (title, body) = customer_message_text(conversation, &message.text, *count);
+        // One sound per conversation and burst: a customer typing five short lines rings once.
+        Some(Notice::CustomerMessage { conversation_id: conversation.id, title, body, sound: sound && first_in_burst })
     }
 
     fn wanted(&self, conversation: &Conversation) -> bool {
@@ -172,6 +326,24 @@ impl NotificationPolicy {
                     body: "Many customers are waiting. Open the queue to triage.".into(),
                     sound: sound && count == 1,
                 })
+            }
+            CoreEvent::CustomerWrote { conversation, message } => {
+                if message.role != Role::Customer
+                    || message.conversation_id != conversation.id
+                    || conversation.status != ConversationStatus::Assigned
+                    // Never twice for one line, even if asked twice.
+                    || !self.customer_lines.insert((conversation.id, message.seq))
+                    || quiet
+                    || !self.prefs.customer_messages
+                    || self.focused == Some(conversation.id)
+                {
+                    return None;
+                }
+                self.customer_wrote(conversation, message, now)
+            }
+            CoreEvent::CustomerBacklog { conversation_ids, .. } if !quiet && self.prefs.customer_messages => {
+                let ids: Vec<i64> = conversation_ids.iter().copied().filter(|id| self.focused != Some(*id)).collect();
+                (!ids.is_empty()).then(|| customer_messages_summary(ids, sound))
             }
             CoreEvent::EscalationBacklog { count, .. } if !quiet && !self.prefs.vip_and_urgent_only => {
                 self.shown.push_back(now);
@@ -219,6 +391,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             last_message_seq: 1,
+            tags: Vec::new(),
         }
     }
 
@@ -244,7 +417,7 @@ mod tests {
                 conversation_id: 1,
                 title: "Customer 1 · VIP · urgent".into(),
                 body: "Frustrated customer: “This is terrible! I want my money back”".into(),
-                sound: true,
+                sound: false,
             }
         );
         assert_eq!(policy.on_event(&escalation(1, true, Priority::Urgent), now, noon()), None, "never twice");
@@ -261,6 +434,7 @@ mod tests {
                 Some(Notice::Escalation { .. })
             ));
         }
+        policy.prefs.sound = true;
         let fourth = policy.on_event(&escalation(4, false, Priority::Normal), at(4), noon()).unwrap();
         assert!(matches!(fourth, Notice::Summary { count: 1, sound: true, .. }), "{fourth:?}");
         let fifth = policy.on_event(&escalation(5, false, Priority::Normal), at(5), noon()).unwrap();
@@ -317,6 +491,166 @@ mod tests {
         };
         assert!(lunch.is_quiet(noon()));
         assert!(!NotificationPrefs { quiet_from: Some("bogus".into()), ..lunch }.is_quiet(noon()));
+    }
+
+    fn assigned(id: i64) -> Conversation {
+        Conversation {
+            status: ConversationStatus::Assigned,
+            assignee: Some(AgentRef { id: 7, name: "Alice".into() }),
+            ..conversation(id, false, Priority::Normal)
+        }
+    }
+
+    fn customer_line(id: i64, seq: i64, text: &str) -> CoreEvent {
+        CoreEvent::CustomerWrote {
+            conversation: assigned(id),
+            message: Message {
+                conversation_id: id,
+                seq,
+                role: Role::Customer,
+                author: format!("Customer {id}"),
+                text: text.into(),
+                private: false,
+                client_id: None,
+                created_at: Utc::now(),
+            },
+        }
+    }
+
+    #[test]
+    fn sound_is_off_and_customer_messages_on_by_default() {
+        let prefs = NotificationPrefs::default();
+        assert!(!prefs.sound && prefs.customer_messages && prefs.enabled);
+        // Preferences saved before these fields existed keep working.
+        let old: NotificationPrefs = serde_json::from_str(r#"{"enabled": true, "sound": true}"#).unwrap();
+        assert!(old.sound && old.customer_messages);
+    }
+
+    #[test]
+    fn a_customer_line_in_my_conversation_notifies_once_and_a_burst_stays_in_one_slot() {
+        let mut policy = NotificationPolicy::new(NotificationPrefs { sound: true, ..Default::default() });
+        let now = Utc::now();
+        let first = policy.on_event(&customer_line(1, 5, "Are you\nstill there?"), now, noon()).unwrap();
+        assert_eq!(
+            first,
+            Notice::CustomerMessage {
+                conversation_id: 1,
+                title: "Customer 1".into(),
+                body: "“Are you still there?”".into(),
+                sound: true,
+            }
+        );
+        assert_eq!(policy.on_event(&customer_line(1, 5, "Are you still there?"), now, noon()), None, "once per line");
+        let second = policy.on_event(&customer_line(1, 6, "Hello??"), now, noon()).unwrap();
+        assert_eq!(
+            second,
+            Notice::CustomerMessage {
+                conversation_id: 1,
+                title: "Customer 1".into(),
+                body: "2 new messages: “Hello??”".into(),
+                sound: false,
+            },
+            "the same burst: no second sound"
+        );
+        assert_eq!(first.replace_key(), second.replace_key(), "the second replaces the first on screen");
+        assert_eq!(first.replace_key(), "conversation-1");
+        // Looking at the conversation resets the count.
+        policy.set_focused_conversation(Some(1));
+        policy.set_focused_conversation(None);
+        let later = policy.on_event(&customer_line(1, 7, "Thanks"), now + chrono::Duration::seconds(60), noon());
+        assert!(matches!(later, Some(Notice::CustomerMessage { ref body, sound: true, .. }) if body == "“Thanks”"));
+    }
+
+    #[test]
+    fn the_open_conversation_and_lines_that_are_not_a_customers_in_mine_raise_nothing() {
+        let mut policy = NotificationPolicy::new(NotificationPrefs::default());
+        let now = Utc::now();
+        policy.set_focused_conversation(Some(1));
+        assert_eq!(policy.on_event(&customer_line(1, 5, "hi"), now, noon()), None, "being read as it arrives");
+        assert!(policy.on_event(&customer_line(2, 5, "hi"), now, noon()).is_some(), "another conversation");
+        let CoreEvent::CustomerWrote { conversation, mut message } = customer_line(3, 5, "hi") else { unreachable!() };
+        let waiting = Conversation { status: ConversationStatus::Waiting, assignee: None, ..conversation.clone() };
+        let event = CoreEvent::CustomerWrote { conversation: waiting, message: message.clone() };
+        assert_eq!(policy.on_event(&event, now, noon()), None, "not assigned: the queue's business");
+        message.role = Role::Agent;
+        assert_eq!(policy.on_event(&CoreEvent::CustomerWrote { conversation, message }, now, noon()), None);
+    }
+
+    #[test]
+    fn many_conversations_at_once_become_one_summary() {
+        let mut policy = NotificationPolicy::new(NotificationPrefs::default());
+        let now = Utc::now();
+        for id in 1..=3 {
+            assert!(matches!(
+                policy.on_event(&customer_line(id, 2, "hi"), now, noon()),
+                Some(Notice::CustomerMessage { .. })
+            ));
+        }
+        let fourth = policy.on_event(&customer_line(4, 2, "hi"), now, noon()).unwrap();
+        assert!(
+            matches!(fourth, Notice::CustomerMessages { count: 4, ref conversation_ids, .. } if conversation_ids == &[1, 2, 3, 4]),
+            "{fourth:?}"
+        );
+        assert_eq!(fourth.replace_key(), "customer-messages");
+        // A catch-up after sleep: one summary, without the conversation being read.
+        policy.set_focused_conversation(Some(9));
+        let backlog = CoreEvent::CustomerBacklog { count: 3, conversation_ids: vec![7, 8, 9] };
+        let summary = policy.on_event(&backlog, now, noon()).unwrap();
+        let Notice::CustomerMessages { count, title, .. } = summary else { panic!("a summary: {summary:?}") };
+        assert_eq!((count, title.as_str()), (2, "New messages in 2 of your conversations"));
+    }
+
+    #[test]
+    fn customer_message_preferences_apply() {
+        let now = Utc::now();
+        let mut off = NotificationPolicy::new(NotificationPrefs { customer_messages: false, ..Default::default() });
+        assert_eq!(off.on_event(&customer_line(1, 2, "hi"), now, noon()), None);
+        let backlog = CoreEvent::CustomerBacklog { count: 2, conversation_ids: vec![1, 2] };
+        assert_eq!(off.on_event(&backlog, now, noon()), None);
+        let mut disabled = NotificationPolicy::new(NotificationPrefs { enabled: false, ..Default::default() });
+        assert_eq!(disabled.on_event(&customer_line(1, 2, "hi"), now, noon()), None);
+        let night = NotificationPrefs {
+            quiet_from: Some("22:00".into()),
+            quiet_until: Some("07:00".into()),
+            ..Default::default()
+        };
+        let mut quiet = NotificationPolicy::new(night);
+        let late = NaiveTime::from_hms_opt(23, 30, 0).unwrap();
+        assert_eq!(quiet.on_event(&customer_line(1, 2, "hi"), now, late), None);
+        let mut silent = NotificationPolicy::new(NotificationPrefs::default());
+        assert!(matches!(
+            silent.on_event(&customer_line(1, 2, "hi"), now, noon()),
+            Some(Notice::CustomerMessage { sound: false, .. })
+        ));
+    }
+
+    #[test]
+    fn overdue_and_snooze_notices_say_who_and_why() {
+        let now = Utc::now();
+        let mut late = conversation(4, true, Priority::Normal);
+        if let Some(handoff) = late.handoff.as_mut() {
+            handoff.escalated_at = now - chrono::Duration::minutes(7);
+        }
+        assert_eq!(
+            overdue(&late, 5, now),
+            Notice::Overdue {
+                conversation_id: 4,
+                title: "Customer 4 · VIP".into(),
+                body: "Waiting for an agent for 7 min: past the 5-minute first-response target.".into(),
+            }
+        );
+        let Notice::Summary { title, .. } = overdue_summary(6, 5) else { panic!("a summary") };
+        assert_eq!(title, "6 customers past the first-response target");
+        let back = snooze_over(&assigned(2), Some("any news?"));
+        assert_eq!(
+            back,
+            Notice::SnoozeOver {
+                conversation_id: 2,
+                title: "Customer 2".into(),
+                body: "Snooze over, back in Mine. Last from the customer: “any news?”".into(),
+            }
+        );
+        assert_eq!(back.replace_key(), "conversation-2");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Per-profile preferences of the handoff workflow that the UI edits as one record each: the
-//! waiting-timer thresholds of the queue, and the weekly review (flag share and reminder).
+//! waiting-timer thresholds of the queue, the service targets (first-response SLA), and the
+//! weekly review (flag share and reminder).
 
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, NaiveTime, TimeZone};
 use serde::{Deserialize, Serialize};
@@ -32,6 +33,81 @@ impl WaitThresholds {
             )));
         }
         Ok(())
+    }
+}
+
+/// The settings key of [`ServiceTargets`] (the queue reads it with the rows it orders).
+pub(crate) const SERVICE_TARGETS_SETTING: &str = "service_targets";
+
+/// The team's service targets on this profile: how soon a handed-off customer should get a first
+/// answer from a person.
+///
+/// A conversation's first-response deadline is `escalated_at + first_response_minutes`, as long
+/// as no public agent line was written at or after `escalated_at`; it applies to waiting
+/// conversations and to assigned ones not yet answered. A re-escalation starts a new deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(default)]
+pub struct ServiceTargets {
+    /// Minutes from the handoff to the first agent reply; 0 turns the target off.
+    pub first_response_minutes: u32,
+    /// The deadline turns amber when less than this percentage of the target remains, and red
+    /// once it has passed.
+    pub amber_percent: u32,
+}
+
+impl Default for ServiceTargets {
+    fn default() -> Self {
+        Self { first_response_minutes: 5, amber_percent: 40 }
+    }
+}
+
+/// How close a first-response deadline is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum TargetLevel {
+    Ok,
+    Amber,
+    /// Overdue.
+    Red,
+}
+
+impl ServiceTargets {
+    pub fn validate(&self) -> CoreResult<()> {
+        if self.first_response_minutes > 7 * 24 * 60 {
+            return Err(CoreError::Invalid(
+                "the first-response target goes up to 10080 minutes (a week); 0 turns it off".into(),
+            ));
+        }
+        if !(1..=99).contains(&self.amber_percent) {
+            return Err(CoreError::Invalid(
+                "amber starts when 1% to 99% of the target remains; 40% is the default".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.first_response_minutes > 0
+    }
+
+    pub fn first_response(&self) -> Duration {
+        Duration::minutes(i64::from(self.first_response_minutes))
+    }
+
+    /// The colour of a deadline at `now` (what the queue's SLA badge shows).
+    pub fn level(&self, due_at: DateTime<chrono::Utc>, now: DateTime<chrono::Utc>) -> TargetLevel {
+        let remaining = due_at - now;
+        if remaining <= Duration::zero() {
+            TargetLevel::Red
+        } else if remaining.num_milliseconds() * 100
+            < self.first_response().num_milliseconds() * i64::from(self.amber_percent)
+        {
+            TargetLevel::Amber
+        } else {
+            TargetLevel::Ok
+        }
     }
 }
 
@@ -128,6 +204,27 @@ mod tests {
         assert!(WaitThresholds { warn_minutes: 0, urgent_minutes: 5 }.validate().is_err());
         assert!(WaitThresholds { warn_minutes: 1, urgent_minutes: 2000 }.validate().is_err());
         assert!(WaitThresholds { warn_minutes: 10, urgent_minutes: 30 }.validate().is_ok());
+    }
+
+    #[test]
+    fn service_targets_colour_the_deadline() {
+        let targets = ServiceTargets::default();
+        assert!(targets.validate().is_ok());
+        assert!(ServiceTargets { first_response_minutes: 0, ..targets }.validate().is_ok(), "0 is off");
+        assert!(ServiceTargets { first_response_minutes: 20_000, ..targets }.validate().is_err());
+        assert!(ServiceTargets { amber_percent: 0, ..targets }.validate().is_err());
+        assert!(ServiceTargets { amber_percent: 100, ..targets }.validate().is_err());
+        let due = local("2026-11-25T10:05:00+00:00").to_utc();
+        let at = |text: &str| local(text).to_utc();
+        // 5 minutes, amber below 40% = 2 minutes left.
+        assert_eq!(targets.level(due, at("2026-11-25T10:00:00+00:00")), TargetLevel::Ok);
+        assert_eq!(targets.level(due, at("2026-11-25T10:03:00+00:00")), TargetLevel::Ok);
+        assert_eq!(targets.level(due, at("2026-11-25T10:03:01+00:00")), TargetLevel::Amber);
+        assert_eq!(targets.level(due, at("2026-11-25T10:05:00+00:00")), TargetLevel::Red);
+        assert_eq!(targets.level(due, at("2026-11-25T11:00:00+00:00")), TargetLevel::Red);
+        // Older profiles stored nothing: the defaults apply field by field.
+        let partial: ServiceTargets = serde_json::from_str(r#"{"first_response_minutes": 15}"#).unwrap();
+        assert_eq!(partial, ServiceTargets { first_response_minutes: 15, amber_percent: 40 });
     }
 
     #[test]

@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use crate::api::ApiClient;
 use crate::engine::{blocking, Engine};
 use crate::error::{CoreError, CoreResult};
+use crate::live::{classify, LiveEvent};
 use crate::sse::{next_chunk, SseParser};
 use crate::store::{ApplyOutcome, GapToFill};
 use crate::views::*;
@@ -72,6 +73,11 @@ impl Engine {
             for message in &outcome.messages {
                 self.emit(CoreEvent::MessageAdded { message: message.clone() });
             }
+            for message in outcome.messages.iter().filter(|m| m.role == Role::Customer) {
+                if let Some(conversation) = self.held_by_me(message.conversation_id) {
+                    self.emit(CoreEvent::CustomerWrote { conversation, message: message.clone() });
+                }
+            }
             for conversation in &outcome.new_escalations {
                 self.announce_one(conversation);
             }
@@ -86,6 +92,34 @@ impl Engine {
             if let Ok(agents) = self.store().agents() {
                 self.emit(CoreEvent::AgentsChanged { agents });
             }
+        }
+    }
+
+    /// The cached conversation, when it is assigned to the signed-in agent.
+    fn held_by_me(&self, conversation_id: i64) -> Option<Conversation> {
+        let me = self.me()?;
+        let conversation = self.store().conversation(conversation_id).ok().flatten()?;
+        let mine = conversation.status == ConversationStatus::Assigned
+            && conversation.assignee.as_ref().is_some_and(|a| a.id == me.id);
+        mine.then_some(conversation)
+    }
+
+    /// Tells of the customer lines a catch-up found in my conversations: the newest line for one
+    /// conversation, a summary for several.
+    fn announce_customer_lines(&self, newest: BTreeMap<i64, Message>) {
+        let mine: Vec<(Conversation, Message)> = newest
+            .into_values()
+            .filter_map(|message| self.held_by_me(message.conversation_id).map(|c| (c, message)))
+            .collect();
+        match mine.len() {
+            0 => {}
+            1 => {
+                if let Some((conversation, message)) = mine.into_iter().next() {
+                    self.emit(CoreEvent::CustomerWrote { conversation, message });
+                }
+            }
+            count => self
+                .emit(CoreEvent::CustomerBacklog { count, conversation_ids: mine.iter().map(|(c, _)| c.id).collect() }),
         }
     }
 
@@ -135,6 +169,7 @@ impl Engine {
             let applied = blocking(self.store(), move |store| store.apply_snapshot(&[conversation], &messages)).await?;
             self.publish(&applied, live);
             extra.new_escalations.extend(applied.new_escalations);
+            extra.messages.extend(applied.messages);
         }
         let gaps: BTreeSet<i64> = outcome.gaps.iter().map(|g| g.conversation_id).collect();
         for id in gaps {
@@ -147,6 +182,7 @@ impl Engine {
             let applied = blocking(self.store(), move |store| store.apply_snapshot(&[], &messages)).await?;
             self.publish(&applied, live);
             extra.new_escalations.extend(applied.new_escalations);
+            extra.messages.extend(applied.messages);
         }
         Ok(extra)
     }
@@ -170,6 +206,17 @@ impl Engine {
         let mut escalations = Vec::new();
         let mut gaps = ApplyOutcome::default();
         let mut cursor = self.store().cursor()?;
+        // The first sync fills an empty cache: its customer lines are history, not news.
+        let first_sync = cursor == 0;
+        let mut customer_lines: BTreeMap<i64, Message> = BTreeMap::new();
+        let mut note_customer_lines = |messages: &[Message]| {
+            for message in messages.iter().filter(|m| m.role == Role::Customer) {
+                let newest = customer_lines.entry(message.conversation_id).or_insert_with(|| message.clone());
+                if message.seq > newest.seq {
+                    *newest = message.clone();
+                }
+            }
+        };
         let fetch = |after: i64| {
             let client = client.clone();
             tokio::spawn(async move { client.changes(after, PAGE).await })
@@ -204,6 +251,7 @@ impl Engine {
             report.conversations_changed += outcome.conversations.len();
             report.messages_added += outcome.messages.len();
             self.publish(&outcome, false);
+            note_customer_lines(&outcome.messages);
             escalations.extend(outcome.new_escalations.iter().cloned());
             gaps.unknown_conversations.extend(outcome.unknown_conversations);
             gaps.gaps.extend(outcome.gaps);
@@ -213,8 +261,12 @@ impl Engine {
             }
         }
         let extra = self.follow_up(client, &gaps, false).await?;
+        note_customer_lines(&extra.messages);
         escalations.extend(extra.new_escalations);
         report.new_escalations += self.announce_backlog(escalations);
+        if !first_sync && !report.resynced {
+            self.announce_customer_lines(customer_lines);
+        }
         Ok(())
     }
 
@@ -303,6 +355,27 @@ impl Engine {
         Ok(report)
     }
 
+    /// Fetches the tag catalogue into the cache; tells subscribers when it changed. Best effort:
+    /// a service without tags, or a failed fetch, leaves the cached catalogue as it was.
+    pub(crate) async fn refresh_tags(&self, client: &ApiClient) {
+        let tags = match client.tags().await {
+            Ok(tags) => tags,
+            Err(error) => {
+                tracing::debug!(%error, "the tag catalogue was not refreshed");
+                return;
+            }
+        };
+        let stored = tags.clone();
+        match blocking(self.store(), move |store| store.replace_tags(&stored)).await {
+            Ok(true) => {
+                let tags = self.store().tags().unwrap_or(tags);
+                self.emit(CoreEvent::TagsChanged { tags });
+            }
+            Ok(false) => {}
+            Err(error) => tracing::warn!(%error, "the tag catalogue could not be cached"),
+        }
+    }
+
     async fn refresh_queue_stats(&self, client: &ApiClient) -> CoreResult<()> {
         let stats = client.queue().await?;
         let previous = self.store().queue_stats()?;
@@ -333,6 +406,7 @@ impl Engine {
     async fn sync_once_with(&self, client: &ApiClient) -> CoreResult<SyncReport> {
         let mut report = SyncReport::default();
         self.refresh_me(client).await?;
+        self.refresh_tags(client).await;
         self.catch_up(client, &mut report).await?;
         let flushed = self.flush_outbox(client).await?;
         report.sent = flushed.sent;
@@ -365,21 +439,22 @@ impl Engine {
             })?;
             let mut changes = Vec::new();
             for event in parser.feed(&chunk) {
-                match event.event.as_deref() {
-                    Some("change") => {
-                        let change: Change = serde_json::from_str(&event.data)
-                            .map_err(|e| CoreError::Protocol(format!("a change record did not parse: {e}")))?;
-                        changes.push(change);
-                    }
-                    Some("error") => {
-                        let body: Option<ErrorBody> = serde_json::from_str(&event.data).ok();
+                match classify(&event)? {
+                    LiveEvent::Change(change) => changes.push(*change),
+                    LiveEvent::Activity(entry) => self.emit(CoreEvent::ConversationActivity {
+                        conversation_id: entry.conversation_id,
+                        agent: entry.agent,
+                        activity: entry.activity,
+                        expires_at: entry.expires_at,
+                    }),
+                    LiveEvent::Error { body, raw } => {
                         return match body {
                             Some(body) if body.error.code == "cursor_unknown" => Err(CoreError::ServiceReset(cursor)),
                             Some(body) if body.error.code.starts_with("cursor_") => Err(CoreError::CursorGone(cursor)),
-                            _ => Err(CoreError::Protocol(format!("the stream reported an error: {}", event.data))),
+                            _ => Err(CoreError::Protocol(format!("the stream reported an error: {raw}"))),
                         };
                     }
-                    _ => {}
+                    LiveEvent::Ignored => {}
                 }
             }
             let Some(last) = changes.last().map(|c| c.cursor) else { continue };
@@ -402,6 +477,7 @@ impl Engine {
         if let Ok(agents) = client.agents().await {
             blocking(self.store(), move |store| store.replace_agents(&agents)).await?;
         }
+        self.refresh_tags(&client).await;
         let mut report = SyncReport::default();
         self.catch_up(&client, &mut report).await?;
         self.outbox_wake.notify_one();

@@ -9,12 +9,16 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum QueueTab {
-    /// Waiting for a human: most urgent first, then longest wait.
+    /// Waiting for a human: past the first-response target first, then most urgent, then
+    /// longest wait.
     Waiting,
-    /// Assigned to the signed-in agent.
+    /// Assigned to the signed-in agent and not snoozed: snoozes that just ended first, then
+    /// past the first-response target, then priority and longest wait.
     Mine,
     /// Recently resolved or handed back to the bot.
     Recent,
+    /// The signed-in agent's conversations snoozed on this device, the soonest back first.
+    Snoozed,
 }
 
 /// One row of the queue.
@@ -37,6 +41,30 @@ pub struct QueueItem {
     pub last_customer_text: Option<String>,
     /// Messages the agent has not seen on this device.
     pub unread: i64,
+    /// The conversation's tags, sorted.
+    pub tags: Vec<String>,
+    /// When the first-response target runs out: set while no agent has answered since the
+    /// handoff (waiting or assigned), None once answered or with the target off. Colour it with
+    /// `ServiceTargets::level`.
+    pub first_response_due_at: Option<DateTime<Utc>>,
+    /// Until when the conversation is snoozed on this device (only in the Snoozed tab).
+    pub snoozed_until: Option<DateTime<Utc>>,
+    /// Back from a snooze (its time came, or the customer wrote) and not opened since.
+    pub woke_from_snooze: bool,
+}
+
+/// Unread messages for the tray, the Mine tab, the window title and the badge. Refresh it on
+/// `MessageAdded`, `ConversationChanged` and after marking a conversation read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct UnreadSummary {
+    /// Unread messages over the conversations assigned to me (snoozed ones left out).
+    pub mine_unread: i64,
+    /// How many of those conversations have unread messages.
+    pub mine_conversations_unread: i64,
+    /// Unread messages over every open conversation I can act on: waiting ones and mine (not
+    /// snoozed).
+    pub total: i64,
 }
 
 /// Delivery state of a transcript line.
@@ -160,6 +188,20 @@ pub enum CoreEvent {
     ConversationChanged {
         conversation: Conversation,
     },
+    /// The customer wrote (live, not during a catch-up) in a conversation assigned to the
+    /// signed-in agent; `conversation` is as cached after the message. Also sent as
+    /// `MessageAdded`.
+    CustomerWrote {
+        conversation: Conversation,
+        message: Message,
+    },
+    /// A catch-up (back from sleep or offline, not the first sync) found customer lines in
+    /// several conversations assigned to the signed-in agent: one summary. With one such
+    /// conversation the catch-up sends `CustomerWrote` for its newest line instead.
+    CustomerBacklog {
+        count: usize,
+        conversation_ids: Vec<i64>,
+    },
     MessageAdded {
         message: Message,
     },
@@ -175,5 +217,18 @@ pub enum CoreEvent {
     /// An agent was added, revoked or changed presence.
     AgentsChanged {
         agents: Vec<Agent>,
+    },
+    /// Someone (the signed-in agent's other devices included) opened, typed in or left a
+    /// conversation. Ephemeral: nothing is cached. `left` means the entry ended (closed, lapsed
+    /// or revoked); otherwise it holds until `expires_at` unless another event replaces it.
+    ConversationActivity {
+        conversation_id: i64,
+        agent: AgentRef,
+        activity: Activity,
+        expires_at: DateTime<Utc>,
+    },
+    /// The team's tag catalogue changed (fetched at every sync start).
+    TagsChanged {
+        tags: Vec<Tag>,
     },
 }

@@ -163,6 +163,7 @@ fn synthetic(rows: &[(String, String)]) -> (Vec<Conversation>, HashMap<i64, Vec<
             created_at: escalated_at - Duration::seconds(60),
             updated_at: escalated_at,
             last_message_seq: 2,
+            tags: Vec::new(),
         });
         let message = |seq: i64, role: Role, text: &str, offset: i64| Message {
             conversation_id: id,
@@ -214,7 +215,10 @@ fn the_review_flags_exactly_the_annual_billing_group() {
     );
     assert!(group.share >= DEFAULT_FLAG_SHARE);
     assert!(group.suggestion.as_deref().unwrap().starts_with("Update the bot: "));
-    assert!(group.prompt_draft.is_none(), "no agent answered these synthetic conversations");
+    // The draft quotes the customers' questions of the group (no agent answered these).
+    let draft = group.prompt_draft.as_deref().expect("a draft for the flagged group");
+    assert!(draft.starts_with("When customers ask about "), "{draft}");
+    assert_eq!(draft.lines().filter(|l| l.starts_with("- “")).count(), 3, "{draft}");
     let shares: f64 = report.groups.iter().map(|g| g.share).sum();
     assert!((shares - 1.0).abs() < 1e-9);
 }

@@ -189,7 +189,7 @@ async fn permanent_refusals_are_kept_as_failed_for_retry_edit_or_discard() {
     engine.flush_outbox(&client).await.unwrap();
 
     // Bob hands it over; retry with edited text goes through with a new key.
-    harness.store().transfer(id, &harness.bob.agent, harness.alice.agent.id).unwrap();
+    harness.store().transfer(id, &harness.bob.agent, harness.alice.agent.id, None).unwrap();
     let retried = engine.retry_outbox_item(&item.client_id, Some("Hi Sam — Alice here!")).unwrap();
     assert_ne!(retried.client_id, item.client_id);
     assert_eq!(retried.state, DeliveryState::Pending);

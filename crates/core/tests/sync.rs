@@ -30,9 +30,9 @@ async fn first_sync_fills_the_cache_with_everything_the_service_has() {
     assert_eq!(engine.store().integrity_check().unwrap(), "ok");
 
     // The queue comes from the cache.
-    let waiting = engine.store().queue(QueueTab::Waiting, None, 100).unwrap();
+    let waiting = engine.store().queue(QueueTab::Waiting, None, None, 100).unwrap();
     assert_eq!(waiting.len(), 29);
-    let mine = engine.store().queue(QueueTab::Mine, Some(harness.alice.agent.id), 100).unwrap();
+    let mine = engine.store().queue(QueueTab::Mine, Some(harness.alice.agent.id), None, 100).unwrap();
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].id, ids[3]);
     let stats = engine.store().queue_stats().unwrap().expect("queue stats cached");
@@ -110,7 +110,7 @@ async fn the_service_going_away_and_back_is_survived() {
     assert!(since <= chrono::Utc::now());
     assert!(!error.is_empty());
     // The cache stays readable offline.
-    assert_eq!(engine.store().queue(QueueTab::Waiting, None, 100).unwrap().len(), 5);
+    assert_eq!(engine.store().queue(QueueTab::Waiting, None, None, 100).unwrap().len(), 5);
     assert!(!engine.store().search("Before", 10).unwrap().is_empty());
     // Commands that need the service fail at once with a clear message.
     let started = std::time::Instant::now();
@@ -211,7 +211,7 @@ async fn a_lost_claim_race_says_who_has_it() {
     engine.release(other).await.unwrap();
     assert_eq!(engine.store().conversation(other).unwrap().unwrap().status, ConversationStatus::Waiting);
     engine.claim(other).await.unwrap();
-    let transferred = engine.transfer(other, harness.bob.agent.id).await.unwrap();
+    let transferred = engine.transfer(other, harness.bob.agent.id, None).await.unwrap();
     assert_eq!(transferred.assignee.unwrap().name, "Bob");
 }
 
@@ -232,4 +232,20 @@ async fn search_is_diacritics_insensitive_with_highlighted_snippets() {
     assert_eq!(hits.len(), 1, "the last word matches as a prefix");
     assert!(engine.store().search("\"unbalanced AND (", 10).unwrap().is_empty(), "query syntax is not exposed");
     assert!(engine.store().search("", 10).unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_context_lists_only_conversations_begun_before_this_one() {
+    let harness = Harness::start().await;
+    let first = harness.escalate("Repeat Customer");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let second = harness.escalate("Repeat Customer");
+    let engine = harness.engine("desk");
+    engine.sync_once().await.unwrap();
+
+    let newer = engine.handoff_context(second).unwrap();
+    assert_eq!(newer.earlier.iter().map(|e| e.id).collect::<Vec<_>>(), vec![first]);
+    // The newer conversation, still waiting, is not the older one's history.
+    let older = engine.handoff_context(first).unwrap();
+    assert!(older.earlier.is_empty(), "{:?}", older.earlier);
 }

@@ -3,6 +3,7 @@
 //! Everything here is plain data: serde types, the limits both sides enforce, and the
 //! HMAC signing used by the bot-side webhooks. No I/O.
 
+pub mod activity;
 pub mod integer;
 #[cfg(feature = "log")]
 pub mod log;
@@ -10,6 +11,7 @@ pub mod model;
 pub mod requests;
 pub mod signing;
 
+pub use activity::*;
 pub use model::*;
 pub use requests::*;
 
@@ -25,3 +27,9 @@ pub const DEFAULT_PAGE_LIMIT: u32 = 100;
 pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
 /// Largest accepted idempotency key, in bytes.
 pub const MAX_IDEMPOTENCY_KEY_BYTES: usize = 200;
+/// Longest transfer note, in characters (after trimming).
+pub const MAX_TRANSFER_NOTE_CHARS: usize = 500;
+/// Most tags one conversation may carry.
+pub const MAX_TAGS_PER_CONVERSATION: usize = 20;
+/// Longest tag name, in characters.
+pub const MAX_TAG_NAME_CHARS: usize = 40;

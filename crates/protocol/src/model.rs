@@ -246,6 +246,10 @@ pub struct Conversation {
     pub updated_at: DateTime<Utc>,
     /// The seq of the newest message, 0 when there is none.
     pub last_message_seq: i64,
+    /// Names from the team's tag catalogue (`GET /v1/tags`), sorted. Absent in records written
+    /// before tags existed, hence the default.
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// One message of a conversation.
@@ -276,6 +280,20 @@ pub struct Agent {
     pub id: i64,
     pub name: String,
     pub presence: Presence,
+}
+
+/// One entry of the team's tag catalogue, managed by admins (`handoff-service tags`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Tag {
+    /// 1 to 40 characters: lower-case ASCII letters, digits, `-` and `_`, starting with a letter
+    /// or digit.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 40, pattern = "^[a-z0-9][a-z0-9_-]*$"))]
+    pub name: String,
+    /// `#rrggbb`, or null for the front end's default.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^#[0-9a-f]{6}$"))]
+    pub color: Option<String>,
 }
 
 /// What a change-feed record carries: the full new state of one resource.

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::activity::*;
 use crate::model::*;
 
 /// `GET /v1/changes` answer.
@@ -88,6 +89,45 @@ pub struct TransferRequest {
     /// The id of the agent who takes the conversation over.
     #[serde(deserialize_with = "crate::integer::i64")]
     pub agent_id: i64,
+    /// Why, for the colleague: shown in the transcript as `Ana → Ben: <note>` (a private system
+    /// line). Trimmed; at most 500 characters; blank counts as none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
+    pub note: Option<String>,
+}
+
+/// `POST /v1/conversations/{id}/activity` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActivityRequest {
+    pub activity: Activity,
+}
+
+/// `GET /v1/conversations/{id}/activity` answer: who is in the conversation now.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActivityList {
+    /// Current entries, sorted by agent name; `left` never appears here.
+    pub activity: Vec<ConversationActivity>,
+}
+
+/// `GET /v1/tags` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TagsList {
+    /// The catalogue, sorted by name.
+    pub tags: Vec<Tag>,
+}
+
+/// `PUT /v1/conversations/{id}/tags` body: the conversation's whole new set of tags.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetTagsRequest {
+    /// Catalogue names (duplicates count once); at most 20.
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    pub tags: Vec<String>,
 }
 
 /// `PUT /v1/agents/me/presence` body.

@@ -73,6 +73,11 @@ impl Access {
         (access, watcher)
     }
 
+    /// The live set of revoked agents (the activity board drops their entries).
+    pub fn revoked_agents(&self) -> watch::Receiver<Arc<HashSet<i64>>> {
+        self.revoked.clone()
+    }
+
     /// A place for one more stream of `agent`, or 429 when the agent has too many open.
     pub fn open_stream(self: &Arc<Self>, agent: i64) -> Result<StreamPass, ServiceError> {
         let mut streams = self.streams.lock().unwrap_or_else(|p| p.into_inner());

@@ -4,6 +4,7 @@
 //! `handoff-service` binary.
 
 pub mod access;
+pub mod activity;
 pub mod api;
 pub mod connections;
 pub mod demo;

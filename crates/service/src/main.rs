@@ -30,6 +30,11 @@ enum Command {
         #[command(subcommand)]
         command: AgentsCommand,
     },
+    /// Manage the team's tag catalogue (agents tag conversations with these names).
+    Tags {
+        #[command(subcommand)]
+        command: TagsCommand,
+    },
     /// Administer conversations.
     Conversations {
         #[command(subcommand)]
@@ -127,6 +132,31 @@ enum AgentsCommand {
     /// Revoke an agent and all of its tokens: its live streams end within a second and its
     /// assigned conversations go back to the waiting queue.
     Revoke {
+        name: String,
+        #[arg(long, env = "HANDOFF_SERVICE_DB")]
+        db: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TagsCommand {
+    /// Add a tag to the catalogue, or change the colour of an existing one.
+    Add {
+        /// 1 to 40 lower-case letters, digits, `-` or `_`, e.g. `vip-followup`.
+        name: String,
+        /// Colour as #rrggbb.
+        #[arg(long)]
+        color: Option<String>,
+        #[arg(long, env = "HANDOFF_SERVICE_DB")]
+        db: Option<PathBuf>,
+    },
+    /// List the catalogue with how many conversations carry each tag.
+    List {
+        #[arg(long, env = "HANDOFF_SERVICE_DB")]
+        db: Option<PathBuf>,
+    },
+    /// Remove a tag from the catalogue and from every conversation that carries it.
+    Remove {
         name: String,
         #[arg(long, env = "HANDOFF_SERVICE_DB")]
         db: Option<PathBuf>,
@@ -322,6 +352,39 @@ fn agents(command: AgentsCommand) -> Result<()> {
     Ok(())
 }
 
+fn tags(command: TagsCommand) -> Result<()> {
+    use handoff_service::store::TagSaved;
+    let colour = |color: &Option<String>| color.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+    match command {
+        TagsCommand::Add { name, color, db } => {
+            let store = open_store(db)?;
+            match store.add_tag(&name, color.as_deref())? {
+                TagSaved::Created(tag) => println!("added tag {}{}", tag.name, colour(&tag.color)),
+                TagSaved::Recoloured(tag) => println!("tag {} now has colour{}", tag.name, colour(&tag.color)),
+                TagSaved::Unchanged(tag) => {
+                    println!("tag {}{} already exists; pass --color to change its colour", tag.name, colour(&tag.color))
+                }
+            }
+        }
+        TagsCommand::List { db } => {
+            let store = open_store(db)?;
+            let usage = store.tag_usage()?;
+            if usage.is_empty() {
+                println!("no tags yet: add one with `handoff-service tags add NAME [--color #rrggbb]`");
+            }
+            for (tag, count) in usage {
+                println!("{:<40} {:<8} {count} conversation(s)", tag.name, tag.color.as_deref().unwrap_or("-"));
+            }
+        }
+        TagsCommand::Remove { name, db } => {
+            let store = open_store(db)?;
+            let untagged = store.remove_tag(&name)?;
+            println!("removed tag {}; it was taken off {} conversation(s)", Escaped(name.trim()), untagged.len());
+        }
+    }
+    Ok(())
+}
+
 fn conversations(command: ConversationsCommand) -> Result<()> {
     match command {
         ConversationsCommand::Reassign { id, to, queue: _, db } => {
@@ -393,6 +456,7 @@ fn main() -> ExitCode {
             Err(error) => Err(error.into()),
         },
         Command::Agents { command } => agents(command),
+        Command::Tags { command } => tags(command),
         Command::Conversations { command } => conversations(command),
         Command::Webhooks { command } => webhooks(command),
         Command::Seed { db, conversations, messages } => open_store(db).and_then(|store| {

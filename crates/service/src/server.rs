@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::activity::{ActivityBoard, ActivityConfig};
 use crate::api::{router, AppState};
 use crate::connections::{self, ConnectionLimits};
 use crate::demo::{self, SimulatorConfig};
@@ -48,6 +49,8 @@ pub struct ServiceConfig {
     pub max_streams_per_agent: usize,
     /// Timeouts and caps on what the network may ask of the service.
     pub limits: ConnectionLimits,
+    /// How long presence inside a conversation lasts without a new post.
+    pub activity: ActivityConfig,
 }
 
 impl ServiceConfig {
@@ -68,6 +71,7 @@ impl ServiceConfig {
             simulator: None,
             max_streams_per_agent: crate::access::DEFAULT_STREAMS_PER_AGENT,
             limits: ConnectionLimits::default(),
+            activity: ActivityConfig::default(),
         }
     }
 }
@@ -182,6 +186,8 @@ pub async fn start(config: ServiceConfig) -> Result<ServiceHandle, StartError> {
         v1: if config.accept_v1_intake_signatures { V1Policy::Accept } else { V1Policy::Refuse },
         replays: crate::replay::ReplayCache::new(config.intake_replay_capacity),
     };
+    let activity = ActivityBoard::new(config.activity.clone());
+    tasks.spawn(activity.clone().run_sweeper(access.revoked_agents(), shutdown_rx.clone()));
     let state = AppState {
         store: dyn_store.clone(),
         intake: Arc::new(intake),
@@ -189,6 +195,7 @@ pub async fn start(config: ServiceConfig) -> Result<ServiceHandle, StartError> {
         shutdown: shutdown_rx.clone(),
         access,
         wait_notice_interval: config.wait_notice_interval,
+        activity,
     };
 
     let app = router(state);

@@ -292,3 +292,34 @@ async fn the_openapi_document_declares_the_notice_refusals() {
     assert!(responses["429"]["headers"]["Retry-After"].is_object(), "{responses}");
     service.handle.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_notice_estimates_this_customers_wait_from_their_place_and_the_teams_pace() {
+    let service = TestService::start_with(|config| config.wait_notice_interval = INTERVAL).await;
+    set_presence(&service, &service.alice, "available").await;
+    // Four claims in the last hour: a pace of one customer every 15 minutes.
+    for i in 0..4 {
+        let id = service.escalate(&format!("web-pace-{i}"), "Earlier Customer").await;
+        let (status, json) =
+            service.post(&service.alice, &format!("/v1/conversations/{id}/claim"), serde_json::Value::Null).await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+    }
+    let first = service.escalate("web-first", "First In Line").await;
+    service.escalate("web-second", "Second In Line").await;
+    let third = service.escalate("web-third", "Third In Line").await;
+
+    let notice = |id: i64| {
+        let service = &service;
+        async move {
+            let (status, json) = service
+                .post(&service.alice, &format!("/v1/conversations/{id}/wait-notice"), serde_json::Value::Null)
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{json}");
+            serde_json::from_value::<Message>(json).unwrap().text
+        }
+    };
+    let text = notice(first).await;
+    assert!(text.contains("about 15 minutes"), "first in line: {text}");
+    let text = notice(third).await;
+    assert!(text.contains("about 45 minutes"), "third in line: {text}");
+}

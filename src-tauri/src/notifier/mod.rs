@@ -74,6 +74,31 @@ impl From<&Notice> for Alert {
                 target: NavigateTarget::Review,
                 slot: Some("review"),
             },
+            // A customer's new line, an overdue first reply, a snooze that ended: each takes its
+            // conversation's slot, so a burst in one conversation stays one notification.
+            Notice::CustomerMessage { conversation_id, title, body, sound } => Alert {
+                title: title.clone(),
+                body: body.clone(),
+                sound: *sound,
+                target: NavigateTarget::Conversation { id: *conversation_id },
+                slot: None,
+            },
+            Notice::Overdue { conversation_id, title, body } | Notice::SnoozeOver { conversation_id, title, body } => {
+                Alert {
+                    title: title.clone(),
+                    body: body.clone(),
+                    sound: false,
+                    target: NavigateTarget::Conversation { id: *conversation_id },
+                    slot: None,
+                }
+            }
+            Notice::CustomerMessages { title, body, sound, .. } => Alert {
+                title: title.clone(),
+                body: body.clone(),
+                sound: *sound,
+                target: NavigateTarget::Queue,
+                slot: Some("customer-messages"),
+            },
         }
     }
 }
@@ -158,6 +183,20 @@ mod tests {
 
         let review = Notice::Review { title: "t".into(), body: "b".into() };
         assert_eq!(Alert::from(&review).target, NavigateTarget::Review);
+
+        let line = Notice::CustomerMessage { conversation_id: 9, title: "t".into(), body: "b".into(), sound: true };
+        assert_eq!(Alert::from(&line).target, NavigateTarget::Conversation { id: 9 });
+        assert_eq!(Alert::from(&line).tag(), "conversation-9");
+        let overdue = Notice::Overdue { conversation_id: 4, title: "t".into(), body: "b".into() };
+        assert_eq!(Alert::from(&overdue).target, NavigateTarget::Conversation { id: 4 });
+        let lines = Notice::CustomerMessages {
+            count: 2,
+            conversation_ids: vec![1, 2],
+            title: "t".into(),
+            body: "b".into(),
+            sound: false,
+        };
+        assert_eq!(Alert::from(&lines).target, NavigateTarget::Queue);
     }
 
     #[test]

@@ -165,6 +165,27 @@ impl Driver {
         self.post("/execute/async", json!({"script": script, "args": []}))["value"].clone()
     }
 
+    /// Resizes the window (W3C Set Window Rect) and waits until the page has the new size.
+    pub fn set_window_size(&self, width: u32, height: u32) {
+        let response = self.post("/window/rect", json!({"width": width, "height": height}));
+        assert!(response["value"].is_object(), "resizing failed: {response}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.script("return [window.innerWidth, window.innerHeight];") != json!([width, height]) {
+            assert!(Instant::now() < deadline, "the page never got {width}×{height}: {response}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Presses keys on the focused element (W3C Perform Actions), e.g. `["\u{E008}", "\u{E007}"]`
+    /// for Shift+Enter: each key goes down in order, then all come up in reverse.
+    pub fn press(&self, keys: &[&str]) {
+        let mut actions: Vec<Value> = keys.iter().map(|k| json!({"type": "keyDown", "value": k})).collect();
+        actions.extend(keys.iter().rev().map(|k| json!({"type": "keyUp", "value": k})));
+        let response =
+            self.post("/actions", json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}));
+        assert!(response["value"].is_null(), "key actions failed: {response}");
+    }
+
     pub fn title(&self) -> String {
         self.get("/title")["value"].as_str().unwrap_or_default().to_string()
     }

@@ -3,11 +3,13 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
+  Activity,
   Agent,
   AppInfo,
   CannedResponse,
   CommandError,
   Conversation,
+  ConversationActivity,
   ConversationView,
   HandoffContext,
   LinkSegment,
@@ -27,11 +29,14 @@ import type {
   ReviewPrefs,
   ReviewReport,
   SearchHit,
+  ServiceTargets,
   SyncStatus,
+  Tag,
   WaitThresholds,
 } from "./generated/types";
 
 export type * from "./generated/types";
+
 
 /** A failed command, with the shell's explanation. */
 export class BackendError extends Error {
@@ -59,9 +64,21 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export const backend = {
   appInfo: () => call<AppInfo>("app_info"),
-  queue: (tab: QueueTab) => call<QueueItem[]>("queue", { tab }),
+  queue: (tab: QueueTab, tag: string | null = null) => call<QueueItem[]>("queue", { tab, tag }),
+  tags: () => call<Tag[]>("tags"),
+  setTags: (id: number, tags: string[]) => call<Conversation>("set_tags", { id, tags }),
+  snooze: (id: number, until: string) => call<void>("snooze", { id, until }),
+  unsnooze: (id: number) => call<boolean>("unsnooze", { id }),
+  serviceTargets: () => call<ServiceTargets>("service_targets"),
+  setServiceTargets: (targets: ServiceTargets) => call<void>("set_service_targets", { targets }),
   openConversation: (id: number) => call<ConversationView>("open_conversation", { id }),
   closeConversation: () => call<void>("close_conversation"),
+  /** Tells colleagues this agent views / types in / left the conversation (ephemeral, best effort). */
+  reportActivity: (id: number, activity: Activity) => call<void>("report_activity", { id, activity }),
+  /** Who is in the conversation now, from the service. */
+  conversationActivity: (id: number) => call<ConversationActivity[]>("conversation_activity", { id }),
+  /** Opens the conversation in a window of its own (or brings its window to the front). */
+  openConversationWindow: (id: number) => call<void>("open_conversation_window", { id }),
   handoffContext: (id: number) => call<HandoffContext>("handoff_context", { id }),
   greetingTemplate: () => call<string>("greeting_template"),
   setGreetingTemplate: (template: string) => call<void>("set_greeting_template", { template }),
@@ -87,7 +104,7 @@ export const backend = {
   claim: (id: number) => call<Conversation>("claim", { id }),
   release: (id: number) => call<Conversation>("release", { id }),
   resolve: (id: number, outcome: ResolveOutcome) => call<Conversation>("resolve", { id, outcome }),
-  transfer: (id: number, agentId: number) => call<Conversation>("transfer", { id, agentId }),
+  transfer: (id: number, agentId: number, note: string | null) => call<Conversation>("transfer", { id, agentId, note }),
   sendMessage: (id: number, text: string, isPrivate: boolean) =>
     call<OutboxItem>("send_message", { id, text, private: isPrivate }),
   retryMessage: (clientId: string, text: string | null) => call<OutboxItem>("retry_message", { clientId, text }),

@@ -13,11 +13,14 @@ import {
   type QueueStats,
   type QueueTab,
   type SyncStatus,
+  type ServiceTargets,
+  type Tag,
   type WaitThresholds,
 } from "./backend";
+import { activity } from "./activity.svelte";
 import { debounce } from "./debounce";
 import { describeError } from "./errors";
-import { showError, showInfo } from "./toasts.svelte";
+import { dismissOfflineToasts, showError, showInfo } from "./toasts.svelte";
 
 /** A request to show a given message of the open conversation. */
 export interface Jump {
@@ -59,6 +62,12 @@ class Desk {
   status = $state.raw<SyncStatus | null>(null);
   stats = $state.raw<QueueStats | null>(null);
   agents = $state.raw<Agent[]>([]);
+  /** Unread customer lines in my conversations (the Mine tab's badge). */
+  mineUnread = $state(0);
+  /** My conversations snoozed on this device. */
+  snoozedCount = $state(0);
+  /** The first-response target; its countdown shows in the queue and the header. */
+  serviceTargets = $state.raw<ServiceTargets>({ first_response_minutes: 5, amber_percent: 40 });
 
   tab = $state<QueueTab>("waiting");
   /** Rows of `itemsTab`; shown while the next tab loads. */
@@ -68,6 +77,9 @@ class Desk {
   filterReason = $state<HandoffReason | "">("");
   filterChannel = $state("");
   filterVip = $state(false);
+  filterTag = $state("");
+  /** The team's tag catalogue. */
+  tags = $state.raw<Tag[]>([]);
   /** The channels present in the loaded tab, for the filter. */
   channels = $state.raw<string[]>([]);
   #allItems: QueueItem[] = [];
@@ -78,7 +90,7 @@ class Desk {
   selectedId = $state<number | null>(null);
   openId = $state<number | null>(null);
   jump = $state.raw<Jump | null>(null);
-  overlay = $state<"search" | "settings" | null>(null);
+  overlay = $state<"search" | "settings" | "shortcuts" | null>(null);
   /** The queue and a conversation, or the review of handoffs. */
   view = $state<"desk" | "review">("desk");
   /** When waiting timers turn amber and red. */
@@ -121,7 +133,31 @@ class Desk {
       this.refreshAgents(),
       this.refreshQueue(),
       this.refreshWaitThresholds(),
+      this.refreshTags(),
+      this.refreshServiceTargets(),
     ]);
+  }
+
+  async refreshServiceTargets(): Promise<void> {
+    try {
+      this.serviceTargets = await backend.serviceTargets();
+    } catch {
+      // The defaults stay; only the countdowns depend on it.
+    }
+  }
+
+  async saveServiceTargets(targets: ServiceTargets): Promise<void> {
+    await backend.setServiceTargets(targets);
+    this.serviceTargets = targets;
+    this.refreshQueueSoon();
+  }
+
+  async refreshTags(): Promise<void> {
+    try {
+      this.tags = await backend.tags();
+    } catch {
+      // No catalogue yet (first sync still running): the tag filter stays empty until it comes.
+    }
   }
 
   async refreshWaitThresholds(): Promise<void> {
@@ -178,10 +214,11 @@ class Desk {
     const request = ++this.#queueRequest;
     const tab = this.tab;
     try {
-      const [current, waiting, mine] = await Promise.all([
+      const [current, waiting, mine, snoozed] = await Promise.all([
         backend.queue(tab),
         tab === "waiting" ? null : backend.queue("waiting"),
         tab === "mine" ? null : backend.queue("mine"),
+        tab === "snoozed" ? null : backend.queue("snoozed"),
       ]);
       if (request !== this.#queueRequest) return;
       this.#allItems = current;
@@ -190,7 +227,10 @@ class Desk {
       this.itemsTab = tab;
       this.queueError = null;
       this.waitingCount = (tab === "waiting" ? current : waiting)?.length ?? 0;
-      this.mineCount = (tab === "mine" ? current : mine)?.length ?? 0;
+      const mineRows = (tab === "mine" ? current : mine) ?? [];
+      this.mineCount = mineRows.length;
+      this.mineUnread = mineRows.reduce((sum, i) => sum + (i.id === this.openId ? 0 : i.unread), 0);
+      this.snoozedCount = ((tab === "snoozed" ? current : snoozed) ?? []).length;
       this.#keepSelection();
     } catch (error) {
       if (request !== this.#queueRequest) return;
@@ -204,12 +244,14 @@ class Desk {
       (i) =>
         (!this.filterReason || i.reason === this.filterReason) &&
         (!this.filterChannel || i.channel === this.filterChannel) &&
-        (!this.filterVip || i.vip),
+        (!this.filterVip || i.vip) &&
+        (!this.filterTag || i.tags.includes(this.filterTag)),
     );
   }
 
   /** Changes the triage filters of the queue. */
-  setFilters(filters: { reason?: HandoffReason | ""; channel?: string; vip?: boolean }): void {
+  setFilters(filters: { reason?: HandoffReason | ""; channel?: string; vip?: boolean; tag?: string }): void {
+    if (filters.tag !== undefined) this.filterTag = filters.tag;
     if (filters.reason !== undefined) this.filterReason = filters.reason;
     if (filters.channel !== undefined) this.filterChannel = filters.channel;
     if (filters.vip !== undefined) this.filterVip = filters.vip;
@@ -218,7 +260,7 @@ class Desk {
   }
 
   get filtering(): boolean {
-    return !!this.filterReason || !!this.filterChannel || this.filterVip;
+    return !!this.filterReason || !!this.filterChannel || this.filterVip || !!this.filterTag;
   }
 
   refreshQueueSoon(): void {
@@ -239,6 +281,29 @@ class Desk {
     }
     const next = this.items[Math.min(this.#selectedIndex, this.items.length - 1)];
     this.selectedId = next.id;
+  }
+
+  /**
+   * Opens the next conversation that needs the agent: "waiting" — the first of the Waiting tab
+   * (overdue and longest waiting first); "unread" — the first of mine, then of Waiting, with
+   * unread customer lines. Says so when there is none.
+   */
+  async openNext(kind: "waiting" | "unread"): Promise<void> {
+    try {
+      if (kind === "waiting") {
+        const waiting = await backend.queue("waiting");
+        const next = waiting.find((i) => i.id !== this.openId) ?? waiting[0];
+        if (next) this.open(next.id, null, true);
+        else showInfo("Nobody is waiting.");
+        return;
+      }
+      const [mine, waiting] = await Promise.all([backend.queue("mine"), backend.queue("waiting")]);
+      const next = [...mine, ...waiting].find((i) => i.unread > 0 && i.id !== this.openId);
+      if (next) this.open(next.id, null, true);
+      else showInfo("No unread messages.");
+    } catch (error) {
+      showError(error);
+    }
   }
 
   // --- queue ---------------------------------------------------------------------------
@@ -284,10 +349,11 @@ class Desk {
     this.openId = id;
     this.jump = seq === null || seq === undefined ? null : { seq, nonce: ++jumpNonce };
     if (this.items.some((i) => i.id === id)) this.select(id);
-    // Opening marks it read in the cache.
+    // Opening marks it read in the cache; the badges follow after the next read of the queue.
     if (this.items.some((i) => i.id === id && i.unread > 0)) {
       this.items = this.items.map((i) => (i.id === id ? { ...i, unread: 0 } : i));
     }
+    if (this.mineUnread > 0) this.refreshQueueSoon();
   }
 
   close(): void {
@@ -368,6 +434,9 @@ class Desk {
       case "session_changed":
         void this.sessionChanged();
         break;
+      case "queue_changed":
+        this.refreshQueueSoon();
+        break;
       case "core":
         this.#handleCore(event.event);
         break;
@@ -376,9 +445,16 @@ class Desk {
 
   #handleCore(event: CoreEvent): void {
     switch (event.type) {
+      case "tags_changed":
+        this.tags = event.tags;
+        break;
+      case "conversation_activity":
+        activity.apply(event);
+        break;
       case "connection_changed": {
         const wasOnline = this.status?.connection.state === "online";
         this.status = event.status;
+        if (event.status.connection.state === "online") dismissOfflineToasts();
         if (!wasOnline && event.status.connection.state === "online") this.#refreshAgentsSoon();
         break;
       }

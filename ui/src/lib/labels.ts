@@ -44,6 +44,7 @@ export const TAB_LABELS: Record<QueueTab, string> = {
   waiting: "Waiting",
   mine: "Mine",
   recent: "Recent",
+  snoozed: "Snoozed",
 };
 
 /** "web" → "Web", "whatsapp" → "WhatsApp". */
@@ -62,16 +63,25 @@ export function channelLabel(channel: string): string {
   return key ? key[0].toUpperCase() + key.slice(1) : "Unknown channel";
 }
 
-/** "$12,400 / year" */
-export function formatAccountValue(value: number | null): string | null {
-  if (value === null || value === undefined) return null;
-  try {
-    return `${new Intl.NumberFormat(undefined, { style: "currency", currency: "USD", maximumFractionDigits: 0 }).format(value)} / year`;
-  } catch {
-    return `$${value} / year`;
-  }
+/**
+ * Money the way the bots and the team write it: "$64,000". One formatter for the whole app, with
+ * grouping done here rather than by Intl, whose output depends on the system locale (a POSIX
+ * locale gives "$ 64000").
+ */
+export function formatMoney(value: number | null | undefined): string | null {
+  if (value === null || value === undefined || !Number.isFinite(value)) return null;
+  const whole = Math.round(Math.abs(value));
+  const grouped = String(whole).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${value < 0 ? "−" : ""}$${grouped}`;
 }
 
 export function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
+}
+
+/** "Ana Lima" → "AL", "Priya" → "P": for small round badges of a person. */
+export function initials(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  const letters = words.length > 1 ? [words[0], words[words.length - 1]] : words;
+  return letters.map((w) => [...w][0]?.toUpperCase() ?? "").join("") || "?";
 }

@@ -5,9 +5,12 @@ import type { ReviewPeriod } from "./backend";
 export type PeriodPreset = 7 | 30 | 90;
 export const PERIOD_PRESETS: PeriodPreset[] = [7, 30, 90];
 
-/** The last `days` days up to `now`. */
+/**
+ * The last `days` calendar days, today included, up to `now`: "7 days" is 7 bars, from local
+ * midnight six days ago (a rolling 7 × 24 h would touch 8 calendar days).
+ */
 export function presetPeriod(days: number, now = new Date()): ReviewPeriod {
-  const since = new Date(now.getTime() - days * 86_400_000);
+  const since = new Date(now.getFullYear(), now.getMonth(), now.getDate() - (days - 1));
   return { since: since.toISOString(), until: now.toISOString() };
 }
 

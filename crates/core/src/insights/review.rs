@@ -1,8 +1,9 @@
 //! Learning from handoffs: the review of a period, computed from the local cache (works
 //! offline). How many handoffs, why, when, how long customers waited and agents worked — and
 //! what customers asked before the bot gave up, grouped, so the team sees which questions the
-//! bot should learn to answer, with a draft for its system prompt taken from what agents
-//! actually answered.
+//! bot should learn to answer, with a draft for its system prompt that quotes what customers
+//! asked (their own lines, never an agent's or the bot's: what an agent did — "I've refunded
+//! you" — is no instruction a bot can follow).
 //!
 //! Days and hours are in this computer's local time (daylight saving included), or at a fixed
 //! offset from UTC (`ReviewOptions`).
@@ -23,10 +24,8 @@ use super::context::local_summary;
 pub const DEFAULT_FLAG_SHARE: f64 = 0.20;
 /// Examples shown per group.
 const EXAMPLES: usize = 3;
-/// Agent answers quoted in a prompt draft.
-const DRAFT_ANSWERS: usize = 3;
-/// Characters of one quoted answer.
-const ANSWER_CHARS: usize = 280;
+/// Customer questions quoted in a prompt draft.
+const DRAFT_QUESTIONS: usize = 3;
 /// Characters of an example question.
 const QUESTION_CHARS: usize = 160;
 
@@ -145,8 +144,9 @@ pub struct QuestionGroup {
     pub flagged: bool,
     /// For flagged groups: what to do about it.
     pub suggestion: Option<String>,
-    /// For flagged groups where agents answered: a draft addition to the bot's system prompt,
-    /// built from the answers agents gave in these conversations.
+    /// For flagged groups: a draft addition to the bot's system prompt quoting the customers'
+    /// questions of the group (their lines used for grouping; never agent or bot lines), for
+    /// the team to complete with the answer.
     pub prompt_draft: Option<String>,
 }
 
@@ -237,9 +237,10 @@ fn interjection() -> &'static Regex {
     })
 }
 
-/// An agent's answer as a line of the prompt draft: no greeting, no "yes —", a capital first.
-fn draft_line(answer: &str) -> String {
-    let without_greeting = salutation().replace(answer.trim(), "");
+/// A customer's question as a line of the prompt draft: no greeting, no "yes —", a capital
+/// first.
+fn draft_line(question: &str) -> String {
+    let without_greeting = salutation().replace(question.trim(), "");
     let core = interjection().replace(without_greeting.trim(), "");
     let core = core.trim();
     // When nothing but the interjection was said, keep what was said.
@@ -255,31 +256,32 @@ fn answer_key(text: &str) -> String {
     text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
-/// The draft: the most typical distinct answers agents gave in the group's conversations.
-fn prompt_draft(label: &str, answers: &[&str]) -> Option<String> {
+/// The draft: the group's most typical distinct customer questions, quoted, and where the
+/// team's answer goes. `questions` are the customers' own lines the group was formed from.
+fn prompt_draft(label: &str, questions: &[&str]) -> Option<String> {
     let mut distinct: Vec<String> = Vec::new();
     let mut keys: Vec<String> = Vec::new();
-    for answer in answers {
-        let stripped = draft_line(answer);
-        let stripped = stripped.as_str();
-        let key = answer_key(stripped);
+    for question in questions {
+        let line = draft_line(question);
+        let key = answer_key(&line);
         if key.is_empty() || keys.contains(&key) {
             continue;
         }
         keys.push(key);
-        distinct.push(clip(stripped, ANSWER_CHARS));
+        distinct.push(clip(&line, QUESTION_CHARS));
     }
     if distinct.is_empty() {
         return None;
     }
     let refs: Vec<&str> = distinct.iter().map(String::as_str).collect();
-    let mut chosen: Vec<usize> = cluster::most_typical(&refs).into_iter().take(DRAFT_ANSWERS).collect();
-    // Keep the order agents wrote them in: it is usually the order that makes sense.
+    let mut chosen: Vec<usize> = cluster::most_typical(&refs).into_iter().take(DRAFT_QUESTIONS).collect();
+    // In the order the conversations came: easier to find them again in the examples.
     chosen.sort_unstable();
-    let mut draft = format!("When customers ask about {label}, answer like our agents did:");
+    let mut draft = format!("When customers ask about {label}, for example:");
     for i in chosen {
-        let _ = write!(draft, "\n- {}", distinct[i]);
+        let _ = write!(draft, "\n- “{}”", distinct[i].replace(['“', '”'], "\""));
     }
+    draft.push_str("\nanswer them yourself instead of handing off: <the answer, in the words the team agrees on>");
     Some(draft)
 }
 
@@ -355,8 +357,6 @@ pub fn build_report(
         days.iter().map(|(d, &count)| DayCount { date: d.format("%Y-%m-%d").to_string(), count }).collect()
     };
 
-    let by_id: HashMap<i64, &[Message]> = in_period.iter().map(|(c, _, m)| (c.id, *m)).collect();
-    let escalated: HashMap<i64, DateTime<Utc>> = in_period.iter().map(|(c, h, _)| (c.id, h.escalated_at)).collect();
     let groups = cluster::cluster(&documents)
         .into_iter()
         .map(|group| {
@@ -391,18 +391,10 @@ pub fn build_report(
                     percent(share),
                     group.label
                 );
-                let answers: Vec<&str> = group
-                    .members
-                    .iter()
-                    .flat_map(|id| {
-                        let at = escalated[id];
-                        by_id[id]
-                            .iter()
-                            .filter(move |m| m.role == Role::Agent && !m.private && m.created_at >= at)
-                            .map(|m| m.text.as_str())
-                    })
-                    .collect();
-                (Some(suggestion), prompt_draft(&group.label, &answers))
+                // The customers' questions, as grouped: never what an agent or the bot wrote.
+                let questions: Vec<&str> =
+                    group.members.iter().filter_map(|id| examples.get(id)).map(|(_, q)| q.as_str()).collect();
+                (Some(suggestion), prompt_draft(&group.label, &questions))
             } else {
                 (None, None)
             };
@@ -611,6 +603,7 @@ mod tests {
             created_at: at(escalated - 5),
             updated_at: at(escalated),
             last_message_seq: 0,
+            tags: Vec::new(),
         }
     }
 
@@ -713,21 +706,67 @@ mod tests {
         let suggestion = annual.suggestion.as_deref().unwrap();
         assert!(suggestion.starts_with("Update the bot: 57% of handoffs (4 of 7) ask about "), "{suggestion}");
         let draft = annual.prompt_draft.as_deref().unwrap();
-        assert!(draft.starts_with(&format!("When customers ask about {},", annual.label)), "{draft}");
-        // Deduplicated, without the salutation.
-        assert_eq!(draft.matches("2 months free").count(), 1, "{draft}");
-        assert!(!draft.contains("Sam") && !draft.contains("Hi "), "{draft}");
-        assert!(draft.contains("Settings → Billing → Pay annually."), "{draft}");
+        assert!(draft.starts_with(&format!("When customers ask about {}, for example:", annual.label)), "{draft}");
+        // The customers' own questions, quoted; none of the agents' answers.
+        let asked = [
+            "Can I pay yearly instead of monthly?",
+            "How do I switch to annual billing",
+            "Annual billing, how?",
+            "Is annual billing cheaper than monthly",
+        ];
+        let quoted: Vec<&str> = draft.lines().filter_map(|l| l.strip_prefix("- “")?.strip_suffix('”')).collect();
+        assert_eq!(quoted.len(), 3, "{draft}");
+        assert!(quoted.iter().all(|q| asked.contains(q)), "{draft}");
+        assert!(!draft.contains("2 months free") && !draft.contains("Settings →"), "{draft}");
         assert_eq!(annual.examples.len(), 3);
         assert!(annual.examples.iter().all(|e| !e.question.contains("human please")));
         let refund = report.groups.iter().find(|g| g.conversation_ids == [3, 5]).expect("a refund group");
         assert!(refund.flagged, "2 of 7 is above 20%");
-        assert!(refund.prompt_draft.is_none(), "no agent answered");
+        let refund_draft = refund.prompt_draft.as_deref().expect("a draft even where no agent answered");
+        assert!(refund_draft.contains("“Where is my refund”"), "{refund_draft}");
         let login = report.groups.iter().find(|g| g.conversation_ids == [6]).expect("a login group");
         assert!(!login.flagged, "a single handoff is never flagged");
         assert!((report.groups.iter().map(|g| g.share).sum::<f64>() - 1.0).abs() < 1e-9);
         // Deterministic.
         assert_eq!(build_report(&conversations, &messages, &options()), report);
+    }
+
+    #[test]
+    fn the_prompt_draft_quotes_customers_never_agents_or_the_bot() {
+        // Agents answered with what they did; the bot said its lines: none of it is a question.
+        let mut conversations = Vec::new();
+        let mut messages = HashMap::new();
+        let asks = ["where is my refund?", "my refund has not arrived yet", "when will I get my refund"];
+        for (i, ask) in asks.iter().enumerate() {
+            let id = i as i64 + 1;
+            let mut asked = conversation(id, "Sam", id * 10, ConversationStatus::Resolved);
+            if let Some(handoff) = asked.handoff.as_mut() {
+                handoff.topic = Some("refund".into());
+            }
+            conversations.push(asked);
+            messages.insert(
+                id,
+                vec![
+                    message(id, 1, Role::Bot, "I can help with refunds! What is your order number?", id * 10 - 3),
+                    message(id, 2, Role::Customer, ask, id * 10 - 2),
+                    message(id, 3, Role::Bot, "Let me get a human for you.", id * 10),
+                    message(id, 4, Role::Agent, "I've issued the refund to your card just now.", id * 10 + 1),
+                    message(id, 5, Role::Agent, "Escalated to billing and closed the ticket.", id * 10 + 2),
+                ],
+            );
+        }
+        conversations.push(conversation(4, "Eve", 50, ConversationStatus::Resolved));
+        messages.insert(4, vec![message(4, 1, Role::Customer, "I cannot log in to my account", 49)]);
+        let report = build_report(&conversations, &messages, &options());
+        let group = report.groups.iter().find(|g| g.flagged).expect("one flagged group");
+        assert_eq!(group.conversation_ids, [1, 2, 3]);
+        let draft = group.prompt_draft.as_deref().expect("a draft");
+        for ask in asks {
+            assert!(draft.contains(&draft_line(ask)), "{ask:?} quoted in {draft}");
+        }
+        for line in ["issued the refund", "Escalated to billing", "order number", "get a human"] {
+            assert!(!draft.contains(line), "{line:?} is not a customer's line: {draft}");
+        }
     }
 
     #[test]

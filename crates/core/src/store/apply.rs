@@ -118,6 +118,7 @@ impl LocalStore {
     /// Announcements and gap detection for the conversations a batch touched.
     fn finish_batch(tx: &Transaction, touched: &BTreeSet<i64>, outcome: &mut ApplyOutcome) -> CoreResult<()> {
         for id in touched {
+            Self::end_stale_snooze(tx, *id)?;
             let Some(conversation) = load_conversation(tx, *id)? else { continue };
             match gap_after(tx, &conversation)? {
                 Some(after_seq) => outcome.gaps.push(GapToFill { conversation_id: *id, after_seq }),

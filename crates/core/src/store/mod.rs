@@ -6,8 +6,11 @@ mod apply;
 mod encryption;
 mod outbox;
 mod queries;
+mod queue;
 mod retention;
 mod rows;
+mod snoozes;
+mod targets;
 mod transcripts;
 
 use std::path::{Path, PathBuf};
@@ -23,10 +26,20 @@ pub use apply::{ApplyOutcome, GapToFill};
 pub use encryption::{CacheKey, CacheOpening};
 pub use outbox::check_text;
 pub use retention::DEFAULT_RETENTION_DAYS;
+pub use snoozes::{WokenSnooze, MAX_SNOOZE_DAYS};
+pub use targets::OverdueConversation;
 
 use crate::error::{CoreError, CoreResult};
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+/// Applied in array order; `PRAGMA user_version` counts how many ran, so the array is the
+/// schema's history. Every file adds to the schema without depending on a neighbour it does not
+/// name, so a file merged in between (0002, made alongside 0003) builds the same schema on a
+/// fresh cache. Released caches would need the order kept: nothing has shipped yet.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_agent_day.sql"),
+    include_str!("../../migrations/0003_tags.sql"),
+];
 
 /// The cache file inside a data directory.
 pub const CACHE_FILE: &str = "cache.sqlite";
@@ -186,21 +199,22 @@ impl LocalStore {
         Ok(self.sync_value("cursor")?.unwrap_or(0))
     }
 
-    /// Forgets every synced record (conversations, messages, agents, cursor) but keeps the
-    /// outbox, announcements and settings.
+    /// Forgets every synced record (conversations, messages, agents, cursor) and what hangs on
+    /// their ids (snoozes, notified deadlines) but keeps the outbox, announcements and settings.
+    /// The tag catalogue stays too: it was fetched at this sync's start, after the reset.
     pub fn clear_synced(&self) -> CoreResult<()> {
         self.write(|tx| {
             tx.execute_batch(
                 "DELETE FROM messages; DELETE FROM conversations; DELETE FROM agents; \
-                 DELETE FROM sync_state;",
+                 DELETE FROM sync_state; DELETE FROM snoozes; DELETE FROM overdue_notices;",
             )?;
             Ok(())
         })
     }
 
     /// Removes every customer's words from the cache (sign out, another service): conversations,
-    /// messages and their search index, outbox, drafts, announcements, sync state and the
-    /// sign-in; preferences stay. Then `VACUUM` rebuilds the file so no deleted row survives in
+    /// messages and their search index, outbox, drafts, announcements, snoozes, notified
+    /// deadlines, sync state and the sign-in; preferences stay. Then `VACUUM` rebuilds the file so no deleted row survives in
     /// a free page, and the WAL is truncated to nothing. A cache set aside as unreadable goes too.
     pub fn wipe(&self) -> CoreResult<()> {
         let mut writer = self.lock_writer();
@@ -209,7 +223,7 @@ impl LocalStore {
         let tx = writer.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(
             "DELETE FROM messages; DELETE FROM conversations; DELETE FROM agents; DELETE FROM sync_state; \
-             DELETE FROM outbox; DELETE FROM announcements; \
+             DELETE FROM outbox; DELETE FROM announcements; DELETE FROM tags; DELETE FROM snoozes; DELETE FROM overdue_notices; \
              DELETE FROM settings WHERE key LIKE 'draft:%' OR key IN ('server', 'agent'); \
              INSERT INTO messages_fts(messages_fts) VALUES ('delete-all');",
         )?;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use handoff_protocol::*;
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, OptionalExtension};
 
 use super::rows::*;
 use super::{time_from_ms, LocalStore};
@@ -25,36 +25,6 @@ const VIEW_SIGNATURE: &str = "SELECT c.version || ':' || c.last_message_seq || '
      (SELECT count(*) || ':' || coalesce(max(o.id), 0) || ':' || coalesce(sum(o.updated_at_ms), 0) || ':' || \
        coalesce(sum(o.state = 'failed'), 0) || ':' || coalesce(sum(o.attempts), 0) FROM outbox o WHERE o.conversation_id = c.id) \
      FROM conversations c WHERE c.id = ?1";
-
-const QUEUE_COLUMNS: &str = "c.id, c.status, c.channel, c.customer_name, c.customer_vip, c.handoff_reason, \
-     c.handoff_trigger, c.topic, c.priority, c.escalated_at_ms, c.updated_at_ms, c.assignee_id, c.assignee_name, \
-     (SELECT m.text FROM messages m WHERE m.conversation_id = c.id AND m.role = 'customer' ORDER BY m.seq DESC LIMIT 1), \
-     max(c.last_message_seq - c.read_seq, 0)";
-
-fn queue_item_from_row(row: &Row) -> rusqlite::Result<QueueItem> {
-    let status: String = row.get(1)?;
-    let reason: Option<String> = row.get(5)?;
-    let priority: String = row.get(8)?;
-    Ok(QueueItem {
-        id: row.get(0)?,
-        status: ConversationStatus::parse(&status).unwrap_or(ConversationStatus::Waiting),
-        channel: row.get(2)?,
-        customer_name: row.get(3)?,
-        vip: row.get(4)?,
-        reason: reason.as_deref().and_then(HandoffReason::parse),
-        trigger: row.get(6)?,
-        topic: row.get(7)?,
-        priority: Priority::parse(&priority).unwrap_or(Priority::Normal),
-        escalated_at: row.get::<_, Option<i64>>(9)?.map(time_from_ms),
-        updated_at: time_from_ms(row.get(10)?),
-        assignee: match (row.get::<_, Option<i64>>(11)?, row.get::<_, Option<String>>(12)?) {
-            (Some(id), Some(name)) => Some(AgentRef { id, name }),
-            _ => None,
-        },
-        last_customer_text: row.get(13)?,
-        unread: row.get(14)?,
-    })
-}
 
 /// Turns what a person types into an FTS5 query: every word must match, the last one as a prefix.
 pub fn fts_query(input: &str) -> Option<String> {
@@ -95,24 +65,28 @@ fn snippet_parts(snippet: &str) -> Vec<SnippetPart> {
 }
 
 impl LocalStore {
-    /// The queue: waiting (priority, then longest wait), mine, or recent.
-    pub fn queue(&self, tab: QueueTab, me: Option<i64>, limit: u32) -> CoreResult<Vec<QueueItem>> {
-        let filter = match tab {
-            // Urgency: priority, then VIP, then the longest wait.
-            QueueTab::Waiting => {
-                "c.status = 'waiting' ORDER BY c.priority_rank, c.customer_vip DESC, c.escalated_at_ms, c.id"
-            }
-            QueueTab::Mine => {
-                "c.status = 'assigned' AND c.assignee_id = ?1 ORDER BY c.priority_rank, c.escalated_at_ms, c.id"
-            }
-            QueueTab::Recent => "c.status IN ('resolved', 'bot') ORDER BY c.updated_at_ms DESC, c.id DESC",
-        };
+    /// The team's tag catalogue as last fetched, sorted by name.
+    pub fn tags(&self) -> CoreResult<Vec<Tag>> {
         self.read(|conn| {
-            let sql = format!("SELECT {QUEUE_COLUMNS} FROM conversations c WHERE {filter} LIMIT ?2");
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let items =
-                stmt.query_map(params![me.unwrap_or(-1), limit], queue_item_from_row)?.collect::<Result<_, _>>()?;
-            Ok(items)
+            let mut stmt = conn.prepare_cached("SELECT name, color FROM tags ORDER BY name")?;
+            let tags = stmt.query_map([], |r| Ok(Tag { name: r.get(0)?, color: r.get(1)? }))?;
+            Ok(tags.collect::<Result<_, _>>()?)
+        })
+    }
+
+    /// Replaces the cached catalogue; returns whether it changed.
+    pub fn replace_tags(&self, tags: &[Tag]) -> CoreResult<bool> {
+        let mut wanted = tags.to_vec();
+        wanted.sort_by(|a, b| a.name.cmp(&b.name));
+        if self.tags()? == wanted {
+            return Ok(false);
+        }
+        self.write(|tx| {
+            tx.execute("DELETE FROM tags", [])?;
+            for tag in &wanted {
+                tx.execute("INSERT OR REPLACE INTO tags (name, color) VALUES (?1, ?2)", params![tag.name, tag.color])?;
+            }
+            Ok(true)
         })
     }
 
@@ -125,8 +99,12 @@ impl LocalStore {
     ) -> CoreResult<Vec<crate::insights::context::EarlierConversation>> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
+                // Earlier means begun before this one: a newer conversation of the same customer
+                // (still open, say) is not history.
                 "SELECT id, status, topic, summary, escalated_at_ms FROM conversations \
-                 WHERE customer_id = ?1 AND id <> ?2 ORDER BY coalesce(escalated_at_ms, created_at_ms) DESC LIMIT ?3",
+                 WHERE customer_id = ?1 AND id <> ?2 \
+                   AND created_at_ms < (SELECT created_at_ms FROM conversations WHERE id = ?2) \
+                 ORDER BY coalesce(escalated_at_ms, created_at_ms) DESC LIMIT ?3",
             )?;
             let rows = stmt.query_map(params![customer_id, except, limit], |r| {
                 let status: String = r.get(1)?;
@@ -276,11 +254,12 @@ impl LocalStore {
         self.sync_value("queue_stats")
     }
 
-    /// Remembers that the agent has seen the conversation up to its newest message.
+    /// Remembers that the agent has seen the conversation up to its newest message; a snooze
+    /// that woke is over once its conversation is opened.
     pub fn mark_read(&self, id: i64) -> CoreResult<()> {
         self.write(|tx| {
             tx.execute("UPDATE conversations SET read_seq = last_message_seq WHERE id = ?1", params![id])?;
-            Ok(())
+            Self::end_woken_snooze(tx, id, chrono::Utc::now())
         })
     }
 

@@ -7,10 +7,13 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::time_from_ms;
 use crate::error::CoreResult;
 
+/// How many columns `CONVERSATION_COLUMNS` has (a query may add its own after them).
+pub const CONVERSATION_COLUMN_COUNT: usize = 23;
+
 pub const CONVERSATION_COLUMNS: &str = "c.id, c.external_id, c.channel, c.status, c.assignee_id, c.assignee_name, \
      c.customer_id, c.customer_name, c.customer_email, c.customer_phone, c.customer_vip, c.customer_account_value, \
      c.handoff_reason, c.handoff_trigger, c.escalated_at_ms, c.summary, c.topic, c.priority, c.version, \
-     c.created_at_ms, c.updated_at_ms, c.last_message_seq";
+     c.created_at_ms, c.updated_at_ms, c.last_message_seq, c.tags";
 
 pub const MESSAGE_COLUMNS: &str = "conversation_id, seq, role, author, text, private, client_id, created_at_ms";
 
@@ -56,7 +59,17 @@ pub fn conversation_from_row(row: &Row) -> rusqlite::Result<Conversation> {
         created_at: time_from_ms(row.get(19)?),
         updated_at: time_from_ms(row.get(20)?),
         last_message_seq: row.get(21)?,
+        tags: tags_from_json(&row.get::<_, String>(22)?),
     })
+}
+
+/// The `tags` column: a JSON array written by [`upsert_conversation`]; anything else reads as none.
+pub fn tags_from_json(raw: &str) -> Vec<String> {
+    serde_json::from_str(raw).unwrap_or_default()
+}
+
+fn tags_json(tags: &[String]) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
 }
 
 pub fn message_from_row(row: &Row) -> rusqlite::Result<Message> {
@@ -87,8 +100,8 @@ pub fn upsert_conversation(conn: &Connection, c: &Conversation) -> CoreResult<bo
             "INSERT INTO conversations (id, external_id, channel, status, assignee_id, assignee_name, customer_id, \
          customer_name, customer_email, customer_phone, customer_vip, customer_account_value, handoff_reason, \
          handoff_trigger, escalated_at_ms, summary, topic, priority, priority_rank, version, created_at_ms, \
-         updated_at_ms, last_message_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
-         ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23) \
+         updated_at_ms, last_message_seq, tags) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
+         ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24) \
          ON CONFLICT(id) DO UPDATE SET external_id = excluded.external_id, channel = excluded.channel, \
          status = excluded.status, assignee_id = excluded.assignee_id, assignee_name = excluded.assignee_name, \
          customer_id = excluded.customer_id, customer_name = excluded.customer_name, \
@@ -98,7 +111,7 @@ pub fn upsert_conversation(conn: &Connection, c: &Conversation) -> CoreResult<bo
          escalated_at_ms = excluded.escalated_at_ms, summary = excluded.summary, topic = excluded.topic, \
          priority = excluded.priority, priority_rank = excluded.priority_rank, version = excluded.version, \
          created_at_ms = excluded.created_at_ms, updated_at_ms = excluded.updated_at_ms, \
-         last_message_seq = excluded.last_message_seq \
+         last_message_seq = excluded.last_message_seq, tags = excluded.tags \
          WHERE excluded.version > conversations.version",
         )?
         .execute(params![
@@ -125,6 +138,7 @@ pub fn upsert_conversation(conn: &Connection, c: &Conversation) -> CoreResult<bo
             c.created_at.timestamp_millis(),
             c.updated_at.timestamp_millis(),
             c.last_message_seq,
+            tags_json(&c.tags),
         ])?;
     Ok(changed > 0)
 }
@@ -160,4 +174,12 @@ pub fn conversation_exists(conn: &Connection, id: i64) -> CoreResult<bool> {
     Ok(conn
         .prepare_cached("SELECT EXISTS(SELECT 1 FROM conversations WHERE id = ?1)")?
         .query_row(params![id], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+mod column_count {
+    #[test]
+    fn the_count_matches_the_list() {
+        assert_eq!(super::CONVERSATION_COLUMNS.split(',').count(), super::CONVERSATION_COLUMN_COUNT);
+    }
 }

@@ -188,7 +188,8 @@ pub async fn resolve(
     Ok(Json(state.blocking(move |store| store.resolve(id, &agent, body.outcome)).await?))
 }
 
-/// Hand one's conversation to another agent.
+/// Hand one's conversation to another agent, with an optional note for them. The transcript
+/// gets a private system line `"From → To"` (or `"From → To: note"`).
 #[utoipa::path(
     post, path = "/v1/conversations/{id}/transfer", tag = "conversations", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Conversation id")),
@@ -198,6 +199,7 @@ pub async fn resolve(
         (status = 403, body = ErrorBody, description = "Assigned to another agent"),
         (status = 404, body = ErrorBody, description = "No such conversation, or no such (active) agent to transfer to"),
         (status = 409, body = ErrorBody, description = "Not assigned, or already assigned to that agent (`transfer_to_self`)"),
+        (status = 422, body = ErrorBody, description = "`note_too_long` (over 500 characters), or a wrong shape"),
     )
 )]
 pub async fn transfer(
@@ -206,7 +208,7 @@ pub async fn transfer(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TransferRequest>,
 ) -> ServiceResult<Json<Conversation>> {
-    Ok(Json(state.blocking(move |store| store.transfer(id, &agent, body.agent_id)).await?))
+    Ok(Json(state.blocking(move |store| store.transfer(id, &agent, body.agent_id, body.note.as_deref())).await?))
 }
 
 /// Post the estimated-wait notice to the customer now (any agent). Only for a waiting

@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::Stream;
-use handoff_protocol::{ChangesPage, ErrorBody};
+use handoff_protocol::{Activity, ChangesPage, ConversationActivity, ErrorBody};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -89,8 +89,14 @@ fn event(cursor: i64, json: &str) -> Event {
     Event::default().id(cursor.to_string()).event("change").data(json)
 }
 
+/// Presence in a conversation: no `id`, so it never moves a client's `Last-Event-ID`.
+fn activity_event(entry: &ConversationActivity) -> Option<Event> {
+    serde_json::to_string(entry).ok().map(|json| Event::default().event("activity").data(json))
+}
+
 /// The same records as `GET /v1/changes`, live, as Server-Sent Events (`event: change`,
-/// `id: <cursor>`), with a heartbeat comment while idle.
+/// `id: <cursor>`), with a heartbeat comment while idle. Once live, it also carries presence
+/// inside conversations as `event: activity` (no `id`; data `ConversationActivity`).
 #[utoipa::path(
     get, path = "/v1/changes/stream", tag = "feed", params(StreamQuery,
         ("Last-Event-ID" = Option<i64>, Header, minimum = 0, description = "Resume after this cursor")),
@@ -116,6 +122,8 @@ pub async fn stream_changes(
     let mut pass = state.access.open_stream(agent.id)?;
     // Subscribe before reading the backlog so nothing committed in between is missed.
     let mut live = state.store.subscribe();
+    let mut activity = state.activity.subscribe();
+    let mut activity_open = true;
     let start = last_event_id.or(query.after).unwrap_or_else(|| state.store.head_cursor());
     state.store.check_cursor(start)?;
     let mut shutdown = state.shutdown.clone();
@@ -161,7 +169,18 @@ pub async fn stream_changes(
                         }
                         Ok(_) | Err(RecvError::Lagged(_)) => continue 'outer,
                         Err(RecvError::Closed) => break 'outer,
-                    }
+                    },
+                    // Ephemeral: what lagged or went stale while catching up is skipped, not
+                    // replayed.
+                    received = activity.recv(), if activity_open => match received {
+                        Ok(entry) if entry.activity == Activity::Left || entry.expires_at > chrono::Utc::now() => {
+                            if let Some(event) = activity_event(&entry) {
+                                yield Ok(event);
+                            }
+                        }
+                        Ok(_) | Err(RecvError::Lagged(_)) => {}
+                        Err(RecvError::Closed) => activity_open = false,
+                    },
                 }
             }
         }

@@ -1,11 +1,13 @@
 //! The HTTP API: routes, shared state and the generated OpenAPI document.
 
+mod activity;
 mod agents;
 mod auth;
 mod conversations;
 mod extract;
 mod feed;
 pub mod intake;
+mod tags;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +39,8 @@ pub struct AppState {
     pub access: Arc<crate::access::Access>,
     /// The shortest time between two wait notices of one conversation.
     pub wait_notice_interval: Duration,
+    /// Who is viewing or typing in which conversation.
+    pub activity: Arc<crate::activity::ActivityBoard>,
 }
 
 impl AppState {
@@ -74,6 +78,10 @@ impl AppState {
         conversations::resolve,
         conversations::transfer,
         conversations::send_wait_notice,
+        activity::report_activity,
+        activity::conversation_activity,
+        tags::set_tags,
+        tags::list_tags,
         agents::list_agents,
         agents::me,
         agents::set_presence,
@@ -81,12 +89,13 @@ impl AppState {
         intake::handoff,
         intake::customer_message,
     ),
-    components(schemas(handoff_protocol::Change, handoff_protocol::OutboundReply)),
+    components(schemas(handoff_protocol::Change, handoff_protocol::OutboundReply, handoff_protocol::ConversationActivity)),
     modifiers(&BearerAuth, &StandardResponses),
     tags(
         (name = "feed", description = "The global change feed"),
         (name = "conversations", description = "Conversations, transcripts and agent commands"),
         (name = "agents", description = "Agents, presence and queue statistics"),
+        (name = "tags", description = "The team's tag catalogue"),
         (name = "intake", description = "Signed webhooks for bot platforms"),
     )
 )]
@@ -195,6 +204,9 @@ pub fn router(state: AppState) -> Router {
         .route("/conversations/{id}/resolve", post(conversations::resolve))
         .route("/conversations/{id}/transfer", post(conversations::transfer))
         .route("/conversations/{id}/wait-notice", post(conversations::send_wait_notice))
+        .route("/conversations/{id}/activity", get(activity::conversation_activity).post(activity::report_activity))
+        .route("/conversations/{id}/tags", put(tags::set_tags))
+        .route("/tags", get(tags::list_tags))
         .route("/agents", get(agents::list_agents))
         .route("/agents/me", get(agents::me))
         .route("/agents/me/presence", put(agents::set_presence))

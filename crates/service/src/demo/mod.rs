@@ -3,6 +3,7 @@
 
 mod load;
 mod scenarios;
+mod tags;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use tokio::sync::watch;
 
 pub use load::{seed_synthetic, synthetic_sentence};
 pub use scenarios::{Scenario, SCENARIOS};
+pub use tags::{tags_for, DEMO_TAGS};
 
 use crate::error::ServiceResult;
 use crate::store::{ImportedConversation, IssuedToken, Store};
@@ -92,6 +94,18 @@ pub fn seed_if_empty(store: &dyn Store) -> ServiceResult<()> {
         return Ok(());
     }
     let agents: Vec<AgentRef> = demo_tokens(store)?.into_iter().map(|t| t.agent).collect();
+    for (name, color) in DEMO_TAGS {
+        store.add_tag(name, Some(color))?;
+    }
+    // Most conversations carry the tags their topic suggests; a few were never tagged, as in a
+    // real team.
+    let tag = |id: i64, scenario: &Scenario, i: usize| -> ServiceResult<()> {
+        let tags = tags_for(scenario);
+        if i % 4 != 3 && !tags.is_empty() {
+            store.set_tags(id, &tags)?;
+        }
+        Ok(())
+    };
     let mut rng = StdRng::seed_from_u64(7);
     let now = Utc::now();
     let minutes = |m: i64| chrono::Duration::minutes(m);
@@ -101,7 +115,7 @@ pub fn seed_if_empty(store: &dyn Store) -> ServiceResult<()> {
         let escalated_at = now - minutes(rng.gen_range(60 * 24..60 * 24 * 7));
         let agent = &agents[i % agents.len()];
         let claimed_at = escalated_at + chrono::Duration::seconds(rng.gen_range(20..600));
-        store.import_conversation(&ImportedConversation {
+        let conversation = store.import_conversation(&ImportedConversation {
             handoff: handoff_for(scenario, format!("demo-history-{i}"), escalated_at),
             escalated_at,
             claimed: Some((agent.id, claimed_at)),
@@ -109,6 +123,7 @@ pub fn seed_if_empty(store: &dyn Store) -> ServiceResult<()> {
             customer_follow_ups: Vec::new(),
             final_status: ConversationStatus::Resolved,
         })?;
+        tag(conversation.id, scenario, i)?;
     }
 
     // Now: most scenarios wait in the queue, some are being handled, a few went back to the bot.
@@ -130,7 +145,7 @@ pub fn seed_if_empty(store: &dyn Store) -> ServiceResult<()> {
             .enumerate()
             .map(|(k, text)| (escalated_at + chrono::Duration::seconds(10 + 15 * k as i64), text.to_string()))
             .collect();
-        store.import_conversation(&ImportedConversation {
+        let conversation = store.import_conversation(&ImportedConversation {
             handoff: handoff_for(scenario, format!("demo-{i}"), escalated_at),
             escalated_at,
             claimed,
@@ -138,6 +153,7 @@ pub fn seed_if_empty(store: &dyn Store) -> ServiceResult<()> {
             customer_follow_ups: follow_ups,
             final_status,
         })?;
+        tag(conversation.id, scenario, i)?;
     }
     tracing::info!(scenarios = SCENARIOS.len(), "seeded the demo workspace");
     Ok(())

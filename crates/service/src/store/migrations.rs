@@ -3,8 +3,11 @@
 use rusqlite::Connection;
 
 /// Released migrations are never edited; a schema change is a new entry.
-const MIGRATIONS: &[&str] =
-    &[include_str!("../../migrations/0001_init.sql"), include_str!("../../migrations/0002_intake_idempotency.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_intake_idempotency.sql"),
+    include_str!("../../migrations/0003_tags.sql"),
+];
 
 /// Brings the schema up to date; refuses a database written by a newer service.
 pub fn migrate(conn: &mut Connection) -> Result<(), MigrationError> {

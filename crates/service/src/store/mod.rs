@@ -48,6 +48,16 @@ pub struct IssuedToken {
     pub token: String,
 }
 
+/// What `add_tag` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagSaved {
+    Created(Tag),
+    /// It existed; its colour is now the given one.
+    Recoloured(Tag),
+    /// It existed and no colour was given: nothing changed.
+    Unchanged(Tag),
+}
+
 /// An agent as the `agents list` admin command shows it.
 #[derive(Debug, Clone)]
 pub struct AgentRecord {
@@ -157,6 +167,8 @@ pub trait Store: Send + Sync + 'static {
     fn agents(&self) -> ServiceResult<Vec<Agent>>;
     fn agent(&self, id: i64) -> ServiceResult<Agent>;
     fn queue_stats(&self) -> ServiceResult<QueueStats>;
+    /// The team's tag catalogue, sorted by name.
+    fn tags(&self) -> ServiceResult<Vec<Tag>>;
 
     // --- agent commands ----------------------------------------------------------------
     /// The agent a bearer token belongs to, if it is valid and not revoked.
@@ -164,7 +176,12 @@ pub trait Store: Send + Sync + 'static {
     fn claim(&self, id: i64, agent: &AgentRef) -> ServiceResult<Conversation>;
     fn release(&self, id: i64, agent: &AgentRef) -> ServiceResult<Conversation>;
     fn resolve(&self, id: i64, agent: &AgentRef, outcome: ResolveOutcome) -> ServiceResult<Conversation>;
-    fn transfer(&self, id: i64, agent: &AgentRef, to_agent: i64) -> ServiceResult<Conversation>;
+    /// Hands the conversation to `to_agent` and writes, in the same transaction, a private
+    /// system line `"From → To"` (`": note"` appended when given) to the transcript.
+    fn transfer(&self, id: i64, agent: &AgentRef, to_agent: i64, note: Option<&str>) -> ServiceResult<Conversation>;
+    /// Replaces a conversation's tags with `tags` (catalogue names only, at most 20). An
+    /// unchanged set writes nothing; a changed one bumps the version and writes a feed record.
+    fn set_tags(&self, id: i64, tags: &[String]) -> ServiceResult<Conversation>;
     fn post_agent_message(
         &self,
         id: i64,
@@ -216,6 +233,11 @@ pub trait Store: Send + Sync + 'static {
     /// An admin's reassignment: to the agent named `to`, or back to the waiting queue (`None`),
     /// whoever holds it now; a private system note says so.
     fn reassign(&self, id: i64, to: Option<&str>) -> ServiceResult<Conversation>;
+    /// Adds a tag to the catalogue, or changes the colour of an existing one (`color` given).
+    fn add_tag(&self, name: &str, color: Option<&str>) -> ServiceResult<TagSaved>;
+    /// Removes a tag from the catalogue and from every conversation carrying it (each gets a
+    /// new version and feed record). Returns those conversations' ids.
+    fn remove_tag(&self, name: &str) -> ServiceResult<Vec<i64>>;
     /// Whether the store holds no conversation yet.
     fn is_empty(&self) -> ServiceResult<bool>;
 }

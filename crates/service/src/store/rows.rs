@@ -8,7 +8,8 @@ use rusqlite::Row;
 pub const CONVERSATION_COLUMNS: &str = "c.id, c.external_id, c.channel, c.status, c.assignee_id, \
      a.name, c.customer_id, c.customer_name, c.customer_email, c.customer_phone, c.customer_vip, \
      c.customer_account_value, c.handoff_reason, c.handoff_trigger, c.escalated_at_ms, c.summary, \
-     c.topic, c.priority, c.version, c.created_at_ms, c.updated_at_ms, c.last_message_seq";
+     c.topic, c.priority, c.version, c.created_at_ms, c.updated_at_ms, c.last_message_seq, \
+     (SELECT group_concat(t.tag, char(10)) FROM conversation_tags t WHERE t.conversation_id = c.id)";
 
 pub const CONVERSATION_FROM: &str = "FROM conversations c LEFT JOIN agents a ON a.id = c.assignee_id";
 
@@ -66,7 +67,17 @@ pub fn conversation_from_row(row: &Row) -> rusqlite::Result<Conversation> {
         created_at: time_from_ms(row.get(19)?),
         updated_at: time_from_ms(row.get(20)?),
         last_message_seq: row.get(21)?,
+        tags: tags_from_column(row.get(22)?),
     })
+}
+
+/// Tag names are one line each (the catalogue allows no line breaks); sorted here, as
+/// `group_concat` promises no order.
+fn tags_from_column(joined: Option<String>) -> Vec<String> {
+    let mut tags: Vec<String> =
+        joined.unwrap_or_default().split('\n').filter(|t| !t.is_empty()).map(str::to_string).collect();
+    tags.sort_unstable();
+    tags
 }
 
 pub fn message_from_row(row: &Row) -> rusqlite::Result<Message> {

@@ -26,6 +26,10 @@ const ESTIMATE_SAMPLE: i64 = 20;
 const ESTIMATE_WINDOW_MS: i64 = 24 * 3600 * 1000;
 /// Assumed handling pace when there is no claim history yet.
 const DEFAULT_SECONDS_PER_HANDOFF: i64 = 60;
+/// The team's pace for a customer's own estimate: claims in this window…
+const PACE_WINDOW_MS: i64 = 3600 * 1000;
+/// …when there are at least this many of them.
+const MIN_CLAIMS_FOR_PACE: i64 = 3;
 const SYSTEM_AUTHOR: &str = "Handoff Desk";
 const BOT_AUTHOR: &str = "Bot";
 
@@ -287,7 +291,42 @@ fn platform_author(role: Role, customer_name: &str) -> &str {
     }
 }
 
-/// The text of the estimated-wait message the customer sees.
+/// How long the customer of waiting conversation `id` will likely still wait, in seconds: their
+/// place in the queue divided by the team's recent pace (claims in the last hour), or — with
+/// too few recent claims to measure a pace — the queue's estimate once per round of available
+/// agents ahead of them. None when nobody is available.
+fn conversation_wait_estimate(
+    conn: &Connection,
+    id: i64,
+    now_ms: i64,
+    stats: &QueueStats,
+) -> ServiceResult<Option<i64>> {
+    if stats.available_agents == 0 {
+        return Ok(None);
+    }
+    let position: i64 = conn.query_row(
+        "SELECT count(*) FROM conversations WHERE status = 'waiting' \
+         AND escalated_at_ms <= (SELECT escalated_at_ms FROM conversations WHERE id = ?1)",
+        params![id],
+        |r| r.get(0),
+    )?;
+    let position = position.max(1);
+    let recent_claims: i64 = conn.query_row(
+        "SELECT count(*) FROM claims WHERE claimed_at_ms >= ?1",
+        params![now_ms - PACE_WINDOW_MS],
+        |r| r.get(0),
+    )?;
+    let estimate = if recent_claims >= MIN_CLAIMS_FOR_PACE {
+        position * PACE_WINDOW_MS / 1000 / recent_claims
+    } else {
+        let rounds = (position + stats.available_agents - 1) / stats.available_agents;
+        stats.estimated_wait_seconds.unwrap_or(DEFAULT_SECONDS_PER_HANDOFF) * rounds
+    };
+    Ok(Some(estimate.max(1)))
+}
+
+/// The text of the estimated-wait message the customer sees, from `estimated_wait_seconds`
+/// (this customer's, when the service knows it, else the queue's).
 pub fn wait_notice_text(stats: &QueueStats) -> String {
     match stats.estimated_wait_seconds {
         Some(seconds) => {
@@ -338,6 +377,18 @@ impl SqliteStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The catalogue with how many conversations carry each tag (`tags list`).
+    pub fn tag_usage(&self) -> ServiceResult<Vec<(Tag, i64)>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT t.name, t.color, (SELECT count(*) FROM conversation_tags c WHERE c.tag = t.name) \
+                 FROM tags t ORDER BY t.name",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((Tag { name: r.get(0)?, color: r.get(1)? }, r.get(2)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn lock_writer(&self) -> MutexGuard<'_, Writer> {
@@ -603,7 +654,8 @@ impl SqliteStore {
                 }
             }
         }
-        let stats = queue_stats(&tx.tx, tx.now_ms)?;
+        let mut stats = queue_stats(&tx.tx, tx.now_ms)?;
+        stats.estimated_wait_seconds = conversation_wait_estimate(&tx.tx, id, tx.now_ms, &stats)?;
         let now = tx.now_ms;
         let message =
             tx.append_message(id, Role::System, SYSTEM_AUTHOR, &wait_notice_text(&stats), false, None, None, now)?;
@@ -771,6 +823,14 @@ impl Store for SqliteStore {
         self.read(|conn| queue_stats(conn, now_ms()))
     }
 
+    fn tags(&self) -> ServiceResult<Vec<Tag>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT name, color FROM tags ORDER BY name")?;
+            let tags = stmt.query_map([], |r| Ok(Tag { name: r.get(0)?, color: r.get(1)? }))?;
+            Ok(tags.collect::<Result<_, _>>()?)
+        })
+    }
+
     fn authenticate(&self, token: &str) -> ServiceResult<Option<AgentRef>> {
         let hash = hash_token(token);
         self.read(|conn| {
@@ -807,7 +867,8 @@ impl Store for SqliteStore {
         })
     }
 
-    fn transfer(&self, id: i64, agent: &AgentRef, to_agent: i64) -> ServiceResult<Conversation> {
+    fn transfer(&self, id: i64, agent: &AgentRef, to_agent: i64, note: Option<&str>) -> ServiceResult<Conversation> {
+        let note = validate::transfer_note(note)?;
         self.write(|tx| {
             require_assignee(&tx.tx, id, agent, "transfer")?;
             // Both are about the state of things, not the request's shape (which is valid): a
@@ -818,12 +879,47 @@ impl Store for SqliteStore {
                     "the conversation is already yours; pick another agent",
                 ));
             }
-            load_agent(&tx.tx, to_agent).map_err(|_| {
+            let target = load_agent(&tx.tx, to_agent).map_err(|_| {
                 ServiceError::NotFound(format!(
                     "agent {to_agent} does not exist or was revoked; GET /v1/agents lists who can take it"
                 ))
             })?;
             Self::set_assignee(tx, id, ConversationStatus::Assigned, Some(to_agent))?;
+            // The transcript says who handed it to whom and why; private, so the customer never
+            // sees colleagues' reasons.
+            let line = match &note {
+                Some(note) => format!("{} → {}: {note}", agent.name, target.name),
+                None => format!("{} → {}", agent.name, target.name),
+            };
+            let now = tx.now_ms;
+            tx.append_message(id, Role::System, SYSTEM_AUTHOR, &line, true, None, None, now)?;
+            tx.touch_conversation(id)
+        })
+    }
+
+    fn set_tags(&self, id: i64, tags: &[String]) -> ServiceResult<Conversation> {
+        let wanted = validate::tag_set(tags)?;
+        self.write(|tx| {
+            let current = tx.conversation(id)?;
+            for name in &wanted {
+                let known: bool = tx
+                    .tx
+                    .prepare_cached("SELECT EXISTS(SELECT 1 FROM tags WHERE name = ?1)")?
+                    .query_row(params![name], |r| r.get(0))?;
+                if !known {
+                    return Err(validate::unknown_tag(name));
+                }
+            }
+            if current.tags == wanted {
+                return Ok(current);
+            }
+            tx.tx.execute("DELETE FROM conversation_tags WHERE conversation_id = ?1", params![id])?;
+            for name in &wanted {
+                tx.tx.execute(
+                    "INSERT INTO conversation_tags (conversation_id, tag) VALUES (?1, ?2)",
+                    params![id, name],
+                )?;
+            }
             tx.touch_conversation(id)
         })
     }
@@ -1320,6 +1416,56 @@ impl Store for SqliteStore {
             };
             tx.append_message(id, Role::System, SYSTEM_AUTHOR, &note, true, None, None, now)?;
             tx.touch_conversation(id)
+        })
+    }
+
+    fn add_tag(&self, name: &str, color: Option<&str>) -> ServiceResult<TagSaved> {
+        let name = name.trim();
+        validate::tag_name(name)?;
+        let color = color.map(validate::tag_color).transpose()?;
+        self.write(|tx| {
+            let existing: Option<Option<String>> =
+                tx.tx.query_row("SELECT color FROM tags WHERE name = ?1", params![name], |r| r.get(0)).optional()?;
+            let tag = Tag { name: name.to_string(), color: color.clone() };
+            match (existing, color) {
+                (None, _) => {
+                    tx.tx.execute(
+                        "INSERT INTO tags (name, color, created_at_ms) VALUES (?1, ?2, ?3)",
+                        params![name, tag.color, tx.now_ms],
+                    )?;
+                    Ok(TagSaved::Created(tag))
+                }
+                (Some(old), Some(new)) if old.as_deref() != Some(new.as_str()) => {
+                    tx.tx.execute("UPDATE tags SET color = ?2 WHERE name = ?1", params![name, new])?;
+                    Ok(TagSaved::Recoloured(tag))
+                }
+                (Some(old), _) => Ok(TagSaved::Unchanged(Tag { name: name.to_string(), color: old })),
+            }
+        })
+    }
+
+    fn remove_tag(&self, name: &str) -> ServiceResult<Vec<i64>> {
+        let name = name.trim();
+        self.write(|tx| {
+            let known: bool =
+                tx.tx.query_row("SELECT EXISTS(SELECT 1 FROM tags WHERE name = ?1)", params![name], |r| r.get(0))?;
+            if !known {
+                return Err(ServiceError::NotFound(format!(
+                    "no tag is named {name:?}; `handoff-service tags list` shows the catalogue"
+                )));
+            }
+            let tagged: Vec<i64> = tx
+                .tx
+                .prepare("SELECT conversation_id FROM conversation_tags WHERE tag = ?1 ORDER BY conversation_id")?
+                .query_map(params![name], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            // The cascade takes the tag off every conversation; each one's new state goes to the
+            // feed so every app drops it too.
+            tx.tx.execute("DELETE FROM tags WHERE name = ?1", params![name])?;
+            for &id in &tagged {
+                tx.touch_conversation(id)?;
+            }
+            Ok(tagged)
         })
     }
 

@@ -61,7 +61,12 @@ version: number, created_at: string, updated_at: string,
 /**
  * The seq of the newest message, 0 when there is none.
  */
-last_message_seq: number, };
+last_message_seq: number, 
+/**
+ * Names from the team's tag catalogue (`GET /v1/tags`), sorted. Absent in records written
+ * before tags existed, hence the default.
+ */
+tags: Array<string>, };
 
 export type Message = { conversation_id: number, 
 /**
@@ -107,7 +112,26 @@ longest_wait_seconds: number | null, };
 
 export type ResolveOutcome = "solved" | "back_to_bot";
 
-export type QueueTab = "waiting" | "mine" | "recent";
+export type Tag = { 
+/**
+ * 1 to 40 characters: lower-case ASCII letters, digits, `-` and `_`, starting with a letter
+ * or digit.
+ */
+name: string, 
+/**
+ * `#rrggbb`, or null for the front end's default.
+ */
+color: string | null, };
+
+export type Activity = "viewing" | "typing_reply" | "typing_note" | "left";
+
+export type ConversationActivity = { conversation_id: number, agent: AgentRef, activity: Activity, 
+/**
+ * When the entry lapses unless the agent posts again; for `left`, the moment it ended.
+ */
+expires_at: string, };
+
+export type QueueTab = "waiting" | "mine" | "recent" | "snoozed";
 
 export type QueueItem = { id: number, status: ConversationStatus, channel: string, customer_name: string, vip: boolean, reason: HandoffReason | null, trigger: string | null, topic: string | null, priority: Priority, escalated_at: string | null, updated_at: string, assignee: AgentRef | null, 
 /**
@@ -117,7 +141,25 @@ last_customer_text: string | null,
 /**
  * Messages the agent has not seen on this device.
  */
-unread: number, };
+unread: number, 
+/**
+ * The conversation's tags, sorted.
+ */
+tags: Array<string>, 
+/**
+ * When the first-response target runs out: set while no agent has answered since the
+ * handoff (waiting or assigned), None once answered or with the target off. Colour it with
+ * `ServiceTargets::level`.
+ */
+first_response_due_at: string | null, 
+/**
+ * Until when the conversation is snoozed on this device (only in the Snoozed tab).
+ */
+snoozed_until: string | null, 
+/**
+ * Back from a snooze (its time came, or the customer wrote) and not opened since.
+ */
+woke_from_snooze: boolean, };
 
 export type DeliveryState = "sent" | "pending" | "failed";
 
@@ -143,13 +185,21 @@ export type ConnectionState = { "state": "online" } | { "state": "connecting", a
 
 export type SyncStatus = { connection: ConnectionState, last_synced_at: string | null, cursor: number, };
 
-export type CoreEvent = { "type": "new_escalation", conversation: Conversation, last_customer_text: string | null, } | { "type": "escalation_backlog", count: number, conversation_ids: Array<number>, } | { "type": "conversation_changed", conversation: Conversation, } | { "type": "message_added", message: Message, } | { "type": "connection_changed", status: SyncStatus, } | { "type": "outbox_changed", item: OutboxItem, } | { "type": "queue_stats_changed", stats: QueueStats, } | { "type": "agents_changed", agents: Array<Agent>, };
+export type CoreEvent = { "type": "new_escalation", conversation: Conversation, last_customer_text: string | null, } | { "type": "escalation_backlog", count: number, conversation_ids: Array<number>, } | { "type": "conversation_changed", conversation: Conversation, } | { "type": "customer_wrote", conversation: Conversation, message: Message, } | { "type": "customer_backlog", count: number, conversation_ids: Array<number>, } | { "type": "message_added", message: Message, } | { "type": "connection_changed", status: SyncStatus, } | { "type": "outbox_changed", item: OutboxItem, } | { "type": "queue_stats_changed", stats: QueueStats, } | { "type": "agents_changed", agents: Array<Agent>, } | { "type": "conversation_activity", conversation_id: number, agent: AgentRef, activity: Activity, expires_at: string, } | { "type": "tags_changed", tags: Array<Tag>, };
 
 export type NotificationPrefs = { enabled: boolean, 
 /**
  * Only VIP customers and urgent handoffs.
  */
-vip_and_urgent_only: boolean, sound: boolean, 
+vip_and_urgent_only: boolean, 
+/**
+ * A sound with each notification; off unless the agent turns it on.
+ */
+sound: boolean, 
+/**
+ * A notification when the customer writes again in a conversation assigned to me.
+ */
+customer_messages: boolean, 
 /**
  * Do-not-disturb hours, local time, `"HH:MM"`; the range may wrap midnight.
  */
@@ -221,8 +271,9 @@ flagged: boolean,
  */
 suggestion: string | null, 
 /**
- * For flagged groups where agents answered: a draft addition to the bot's system prompt,
- * built from the answers agents gave in these conversations.
+ * For flagged groups: a draft addition to the bot's system prompt quoting the customers'
+ * questions of the group (their lines used for grouping; never agent or bot lines), for
+ * the team to complete with the answer.
  */
 prompt_draft: string | null, };
 
@@ -277,11 +328,37 @@ reminder_time: string, };
 
 export type WaitThresholds = { warn_minutes: number, urgent_minutes: number, };
 
+export type ServiceTargets = { 
+/**
+ * Minutes from the handoff to the first agent reply; 0 turns the target off.
+ */
+first_response_minutes: number, 
+/**
+ * The deadline turns amber when less than this percentage of the target remains, and red
+ * once it has passed.
+ */
+amber_percent: number, };
+
+export type UnreadSummary = { 
+/**
+ * Unread messages over the conversations assigned to me (snoozed ones left out).
+ */
+mine_unread: number, 
+/**
+ * How many of those conversations have unread messages.
+ */
+mine_conversations_unread: number, 
+/**
+ * Unread messages over every open conversation I can act on: waiting ones and mine (not
+ * snoozed).
+ */
+total: number, };
+
 export type LinkSegment = { "kind": "text", text: string, } | { "kind": "link", text: string, href: string, };
 
 export type NavigateTarget = { "view": "queue" } | { "view": "conversation", id: number, } | { "view": "review" };
 
-export type DeskEvent = { "kind": "core", event: CoreEvent, } | { "kind": "navigate", target: NavigateTarget, } | { "kind": "session_changed" };
+export type DeskEvent = { "kind": "core", event: CoreEvent, } | { "kind": "navigate", target: NavigateTarget, } | { "kind": "session_changed" } | { "kind": "queue_changed" };
 
 export type ReviewPeriod = { since: string, until: string, };
 
