@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_apt "${BUILD_PACKAGES[@]}" curl bc
 ensure_rust
+ensure_model
 
 if [ "${1:-}" = "--desktop-only" ]; then
   desktop_only=1

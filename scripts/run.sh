@@ -9,6 +9,7 @@ source scripts/lib.sh
 
 ensure_apt "${BUILD_PACKAGES[@]}"
 ensure_rust
+ensure_model
 
 if [ "${1:-}" = "--service" ]; then
   shift

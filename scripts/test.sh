@@ -12,6 +12,7 @@ ensure_cargo_tool tauri-driver
 ensure_windows_cross
 ensure_zigbuild
 ensure_ui
+ensure_model
 
 log "type-checking the front end"
 (cd ui && npm run check)

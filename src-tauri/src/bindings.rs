@@ -5,7 +5,9 @@
 use handoff_core::insights::canned::CannedResponse;
 use handoff_core::insights::context::{EarlierConversation, HandoffContext};
 use handoff_core::insights::facts::{FactKind, KeyFact};
-use handoff_core::insights::review::{DayCount, GroupExample, QuestionGroup, ReasonCount, ReviewReport};
+use handoff_core::insights::review::{
+    DayCount, GroupExample, GroupingMethod, QuestionGroup, ReasonCount, ReviewGrouping, ReviewReport,
+};
 use handoff_core::links::LinkSegment;
 use handoff_core::notifications::NotificationPrefs;
 use handoff_core::preferences::{ReviewPrefs, ServiceTargets, WaitThresholds};
@@ -65,6 +67,8 @@ pub fn typescript() -> String {
         declaration::<DayCount>(),
         declaration::<GroupExample>(),
         declaration::<QuestionGroup>(),
+        declaration::<GroupingMethod>(),
+        declaration::<ReviewGrouping>(),
         declaration::<ReviewReport>(),
         declaration::<ReviewPrefs>(),
         declaration::<WaitThresholds>(),

@@ -50,6 +50,8 @@ pub struct Engine {
     pub(crate) halt: watch::Sender<bool>,
     /// How many [`Engine::run`] tasks are still going; a wipe waits for none.
     pub(crate) running: watch::Sender<usize>,
+    /// The review's language model, loaded only while questions are being embedded.
+    pub(crate) model: crate::question_vectors::ModelSlot,
 }
 
 /// Runs a blocking cache call off the async runtime.
@@ -93,6 +95,7 @@ impl Engine {
             flush_lock: tokio::sync::Mutex::new(()),
             halt: watch::channel(false).0,
             running: watch::channel(0).0,
+            model: crate::question_vectors::ModelSlot::new(handoff_embed::ModelLocation::standard()),
         }))
     }
 
@@ -431,7 +434,8 @@ impl Engine {
     /// groups of questions handoffs asked, flagged when a group reaches `options.flag_share`.
     pub fn review(&self, options: &ReviewOptions) -> CoreResult<ReviewReport> {
         let (conversations, messages) = self.store.escalated_between(options.since, options.until)?;
-        Ok(review::build_report(&conversations, &messages, options))
+        let grouping = self.review_grouping(&conversations, &messages, options.since, options.until)?;
+        Ok(review::build_grouped_report(&conversations, &messages, options, grouping))
     }
 
     /// The review a person asks for: days and hours in this computer's local time, groups

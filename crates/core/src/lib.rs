@@ -17,6 +17,7 @@ pub mod live;
 pub mod notifications;
 pub mod preferences;
 pub mod profile;
+pub mod question_vectors;
 pub mod sse;
 pub mod store;
 pub mod sync;

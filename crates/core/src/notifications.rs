@@ -688,6 +688,11 @@ mod tests {
             median_wait_seconds: None,
             median_handle_seconds: None,
             groups: vec![group("annual billing", true), group("refund", false)],
+            grouping: crate::insights::review::ReviewGrouping {
+                method: crate::insights::review::GroupingMethod::Meaning,
+                model: None,
+                note: None,
+            },
         };
         let Notice::Review { title, body } = review_reminder(&report) else { panic!("a review notice") };
         assert_eq!(title, "Your weekly handoff review");

@@ -85,6 +85,9 @@ impl Engine {
         for item in &outcome.acknowledged {
             self.emit(CoreEvent::OutboxChanged { item: item.clone() });
         }
+        if !outcome.conversations.is_empty() {
+            self.model.wake.notify_one();
+        }
         if !outcome.conversations.is_empty() || outcome.agents_changed {
             self.stats_wake.notify_one();
         }
@@ -509,9 +512,11 @@ impl Engine {
             });
             let outbox = tokio::spawn(engine.clone().outbox_loop(stopped.clone()));
             let stats = tokio::spawn(engine.clone().stats_loop(stopped.clone()));
+            let embedding = tokio::spawn(engine.clone().embed_loop(stopped.clone()));
             engine.sync_loop(stopped).await;
             let _ = outbox.await;
             let _ = stats.await;
+            let _ = embedding.await;
             relay.abort();
         })
     }

@@ -2,13 +2,18 @@
 //! (`fixtures/handoff_questions.tsv`: 12 topics, typos, greetings, emojis; annual billing is a
 //! quarter of the rows), and the review report built from them.
 
+#[path = "common/handoffs.rs"]
+mod handoffs;
+#[path = "common/metrics.rs"]
+mod metrics;
+
 use std::collections::HashMap;
 use std::time::Instant;
 
-use chrono::{DateTime, Duration, Utc};
 use handoff_core::insights::cluster::{cluster, Cluster, Document};
 use handoff_core::insights::review::{build_report, ReviewOptions, DEFAULT_FLAG_SHARE};
-use handoff_protocol::*;
+use handoffs::{at, synthetic};
+use metrics::{adjusted_rand_index, purity};
 
 /// Floors a little below what the algorithm measures (purity 0.835, ARI 0.542):
 /// lexical clustering of short texts splits topics without a shared word (login: "reset
@@ -42,42 +47,6 @@ fn assignment(clusters: &[Cluster]) -> HashMap<i64, usize> {
         }
     }
     of
-}
-
-/// Share of documents whose cluster's majority label is their own.
-fn purity(labels: &[&str], predicted: &[usize]) -> f64 {
-    let mut counts: HashMap<usize, HashMap<&str, usize>> = HashMap::new();
-    for (label, cluster) in labels.iter().zip(predicted) {
-        *counts.entry(*cluster).or_default().entry(label).or_default() += 1;
-    }
-    let majority: usize = counts.values().map(|c| c.values().copied().max().unwrap_or(0)).sum();
-    majority as f64 / labels.len() as f64
-}
-
-fn pairs(n: usize) -> f64 {
-    (n as f64) * (n as f64 - 1.0) / 2.0
-}
-
-/// Adjusted Rand index (Hubert & Arabie): 1 for identical partitions, ~0 for random ones.
-fn adjusted_rand_index(labels: &[&str], predicted: &[usize]) -> f64 {
-    let mut table: HashMap<(&str, usize), usize> = HashMap::new();
-    let mut rows: HashMap<&str, usize> = HashMap::new();
-    let mut columns: HashMap<usize, usize> = HashMap::new();
-    for (label, cluster) in labels.iter().zip(predicted) {
-        *table.entry((label, *cluster)).or_default() += 1;
-        *rows.entry(label).or_default() += 1;
-        *columns.entry(*cluster).or_default() += 1;
-    }
-    let index: f64 = table.values().map(|&n| pairs(n)).sum();
-    let sum_rows: f64 = rows.values().map(|&n| pairs(n)).sum();
-    let sum_columns: f64 = columns.values().map(|&n| pairs(n)).sum();
-    let expected = sum_rows * sum_columns / pairs(labels.len());
-    let max = (sum_rows + sum_columns) / 2.0;
-    if max == expected {
-        1.0
-    } else {
-        (index - expected) / (max - expected)
-    }
 }
 
 #[test]
@@ -124,60 +93,6 @@ fn the_fixture_clusters_by_topic() {
     assert!(ari >= ARI_FLOOR, "ARI {ari:.3} < {ARI_FLOOR}");
     // Deterministic.
     assert_eq!(cluster(&documents), clusters);
-}
-
-fn at(seconds: i64) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2025-03-03T00:00:00Z").unwrap().with_timezone(&Utc) + Duration::seconds(seconds)
-}
-
-/// One handed-off conversation per fixture row: the customer asks, then types "human".
-fn synthetic(rows: &[(String, String)]) -> (Vec<Conversation>, HashMap<i64, Vec<Message>>) {
-    let mut conversations = Vec::new();
-    let mut messages = HashMap::new();
-    for (i, (_, question)) in rows.iter().enumerate() {
-        let id = i as i64 + 1;
-        let escalated_at = at(id * 1800);
-        conversations.push(Conversation {
-            id,
-            external_id: format!("fixture-{id}"),
-            channel: "web".into(),
-            status: ConversationStatus::Waiting,
-            assignee: None,
-            customer: Customer {
-                id: format!("c-{id}"),
-                name: format!("Customer {id}"),
-                email: None,
-                phone: None,
-                vip: false,
-                account_value: None,
-            },
-            handoff: Some(Handoff {
-                reason: HandoffReason::ExplicitRequest,
-                trigger: "customer typed 'human'".into(),
-                escalated_at,
-                summary: None,
-                topic: None,
-            }),
-            priority: Priority::Normal,
-            version: 1,
-            created_at: escalated_at - Duration::seconds(60),
-            updated_at: escalated_at,
-            last_message_seq: 2,
-            tags: Vec::new(),
-        });
-        let message = |seq: i64, role: Role, text: &str, offset: i64| Message {
-            conversation_id: id,
-            seq,
-            role,
-            author: role.as_str().into(),
-            text: text.into(),
-            private: false,
-            client_id: None,
-            created_at: escalated_at + Duration::seconds(offset),
-        };
-        messages.insert(id, vec![message(1, Role::Customer, question, -20), message(2, Role::Customer, "human", -5)]);
-    }
-    (conversations, messages)
 }
 
 #[test]

@@ -9,6 +9,8 @@ use crate::error::{EmbedError, EmbedResult};
 pub const MODEL_DIR_ENV: &str = "HANDOFF_MODEL_DIR";
 /// The model's folder name, in the app's resources and in the cache.
 pub const MODEL_DIR_NAME: &str = "all-minilm-l6-v2";
+/// The app's product name: its resource folder on Linux.
+const APP_NAME: &str = "Handoff Desk";
 /// What a folder must hold to be the model.
 pub(crate) const MODEL_FILES: [&str; 3] = ["config.json", "tokenizer.json", "model.safetensors"];
 
@@ -24,18 +26,18 @@ impl ModelLocation {
         Self { candidates: vec![dir.into()] }
     }
 
-    /// `HANDOFF_MODEL_DIR` when set; else the app's resource folder (when given), the folder
-    /// beside the executable, and the user's cache (`~/.cache/handoff-desk/models`).
-    pub fn standard(resource_dir: Option<&Path>) -> Self {
+    /// `HANDOFF_MODEL_DIR` when set; else the app's bundled resources (beside the executable on
+    /// Windows, `Contents/Resources` on macOS, `/usr/lib/Handoff Desk` for the .deb), and the
+    /// user's cache (`~/.cache/handoff-desk/models`, where the setup scripts put it).
+    pub fn standard() -> Self {
         if let Some(dir) = std::env::var_os(MODEL_DIR_ENV).filter(|v| !v.is_empty()) {
             return Self::at(PathBuf::from(dir));
         }
         let mut candidates = Vec::new();
-        if let Some(resources) = resource_dir {
-            candidates.push(resources.join("models").join(MODEL_DIR_NAME));
-        }
         if let Some(exe_dir) = std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf)) {
-            candidates.push(exe_dir.join("models").join(MODEL_DIR_NAME));
+            for resources in [exe_dir.clone(), exe_dir.join("../Resources"), exe_dir.join("../lib").join(APP_NAME)] {
+                candidates.push(resources.join("models").join(MODEL_DIR_NAME));
+            }
         }
         if let Some(cache) = dirs::cache_dir() {
             candidates.push(cache.join("handoff-desk").join("models").join(MODEL_DIR_NAME));

@@ -38,9 +38,10 @@ impl MiniLm {
     pub fn load(dir: &Path) -> EmbedResult<Self> {
         let started = std::time::Instant::now();
         let config_text = std::fs::read_to_string(dir.join("config.json")).map_err(|e| broken(dir, e))?;
-        let config: Config = serde_json::from_str(&config_text).map_err(|e| broken(dir, format!("config.json: {e}")))?;
-        let mut tokenizer =
-            Tokenizer::from_file(dir.join("tokenizer.json")).map_err(|e| broken(dir, format!("tokenizer.json: {e}")))?;
+        let config: Config =
+            serde_json::from_str(&config_text).map_err(|e| broken(dir, format!("config.json: {e}")))?;
+        let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json"))
+            .map_err(|e| broken(dir, format!("tokenizer.json: {e}")))?;
         tokenizer
             .with_truncation(Some(TruncationParams {
                 max_length: MAX_TOKENS,

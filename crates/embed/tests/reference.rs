@@ -1,7 +1,7 @@
 //! The Rust recipe reproduces the sentence-transformers reference (reference/README.md says
 //! how the vectors were made) to 1e-4 per component — truncation at 256 tokens included.
 
-use handoff_embed::{cosine, Embedder, ModelLocation, MiniLm};
+use handoff_embed::{cosine, Embedder, MiniLm, ModelLocation};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -17,7 +17,7 @@ struct Sentence {
 }
 
 fn model() -> MiniLm {
-    let location = ModelLocation::standard(None);
+    let location = ModelLocation::standard();
     let dir = location.dir().unwrap_or_else(|e| panic!("{e}"));
     MiniLm::load(dir).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -74,7 +74,7 @@ fn a_missing_model_says_where_it_looked_and_what_to_do() {
 #[test]
 fn broken_weights_are_reported_not_panicked_on() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let location = ModelLocation::standard(None);
+    let location = ModelLocation::standard();
     let real = location.dir().unwrap_or_else(|e| panic!("{e}"));
     for file in ["config.json", "tokenizer.json"] {
         std::fs::copy(real.join(file), dir.path().join(file)).expect("copy");

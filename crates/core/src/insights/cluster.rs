@@ -869,17 +869,30 @@ pub fn cluster(documents: &[Document]) -> Vec<Cluster> {
 
     let mut clusters: Vec<Cluster> = groups.iter().map(|m| describe(m, &sorted, &vectors)).collect();
     if !empty.is_empty() {
-        clusters.push(Cluster {
-            label: NO_DETAILS_LABEL.to_string(),
-            members: empty.iter().map(|&i| sorted[i].id).collect(),
-            representative: sorted[empty[0]].id,
-            top_terms: Vec::new(),
-        });
+        clusters.push(no_details(empty.iter().map(|&i| sorted[i].id).collect()));
     }
+    sort_clusters(&mut clusters);
+    clusters
+}
+
+/// The group of documents without a meaningful word (`members`: ids ascending, not empty).
+pub(crate) fn no_details(members: Vec<i64>) -> Cluster {
+    Cluster { label: NO_DETAILS_LABEL.to_string(), representative: members[0], members, top_terms: Vec::new() }
+}
+
+/// Largest first, then by label, then by the first member.
+pub(crate) fn sort_clusters(clusters: &mut [Cluster]) {
     clusters.sort_by(|a, b| {
         b.members.len().cmp(&a.members.len()).then(a.label.cmp(&b.label)).then(a.members.cmp(&b.members))
     });
-    clusters
+}
+
+/// Labels, representatives and top terms of groups formed some other way (by meaning):
+/// `groups` holds indices into `documents` (sorted by id), each group's ascending and not empty.
+pub(crate) fn describe_groups(documents: &[Document], groups: &[Vec<usize>]) -> Vec<Cluster> {
+    let words: Vec<std::borrow::Cow<'_, str>> = documents.iter().map(Document::words).collect();
+    let vectors = vectorize(words.iter().map(|w| w.as_ref()));
+    groups.iter().filter(|g| !g.is_empty()).map(|members| describe(members, documents, &vectors)).collect()
 }
 
 /// Indices of `texts` from the most to the least typical: by cosine to the mean TF-IDF vector,

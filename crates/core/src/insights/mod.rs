@@ -6,3 +6,4 @@ pub mod cluster;
 pub mod context;
 pub mod facts;
 pub mod review;
+pub mod semantic;

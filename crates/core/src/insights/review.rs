@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cluster::{self, Document};
 use super::context::local_summary;
+use super::semantic;
 
 /// A group at or above this share of the period's handoffs is flagged.
 pub const DEFAULT_FLAG_SHARE: f64 = 0.20;
@@ -173,6 +174,36 @@ pub struct ReviewReport {
     pub median_handle_seconds: Option<i64>,
     /// Largest first.
     pub groups: Vec<QuestionGroup>,
+    /// How the groups were formed.
+    pub grouping: ReviewGrouping,
+}
+
+/// What formed the groups: the questions' meaning (sentence vectors), or their shared words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum GroupingMethod {
+    Meaning,
+    Words,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ReviewGrouping {
+    pub method: GroupingMethod,
+    /// The language model, when grouped by meaning.
+    pub model: Option<String>,
+    /// Why the groups are by words, in words for the team (absent when by meaning).
+    pub note: Option<String>,
+}
+
+/// How [`build_grouped_report`] groups the questions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Grouping {
+    /// By meaning: a unit vector for every handoff's question, by conversation id.
+    Meaning { model: String, vectors: HashMap<i64, Vec<f32>> },
+    /// By shared words, with why (for the report).
+    Words { note: Option<String> },
 }
 
 fn clip(text: &str, max: usize) -> String {
@@ -214,6 +245,12 @@ fn question(messages: &[Message], escalated_at: DateTime<Utc>) -> String {
     local_summary(meaningful.iter().copied())
         .or_else(|| meaningful.first().map(|l| clip(l, QUESTION_CHARS)))
         .unwrap_or_else(|| lines.first().map(|l| clip(l, QUESTION_CHARS)).unwrap_or_default())
+}
+
+/// The question the review groups a handoff by (and its model embeds): see `question`. Empty
+/// for a conversation that was never handed off.
+pub fn handoff_question(conversation: &Conversation, messages: &[Message]) -> String {
+    conversation.handoff.as_ref().map(|h| question(messages, h.escalated_at)).unwrap_or_default()
 }
 
 /// "Hi Sam, " / "Hello there! " at the start of an answer.
@@ -289,12 +326,23 @@ fn percent(share: f64) -> String {
     format!("{:.0}%", share * 100.0)
 }
 
-/// Builds the report from cached conversations and their messages. Only conversations whose
-/// handoff was escalated inside the period count.
+/// Builds the report from cached conversations and their messages, grouping questions by their
+/// shared words. Only conversations whose handoff was escalated inside the period count.
 pub fn build_report(
     conversations: &[Conversation],
     messages_by_conversation: &HashMap<i64, Vec<Message>>,
     options: &ReviewOptions,
+) -> ReviewReport {
+    build_grouped_report(conversations, messages_by_conversation, options, Grouping::Words { note: None })
+}
+
+/// Builds the report, grouping questions as `grouping` says. Grouping by meaning falls back to
+/// words (and says so) when a handoff of the period has no vector.
+pub fn build_grouped_report(
+    conversations: &[Conversation],
+    messages_by_conversation: &HashMap<i64, Vec<Message>>,
+    options: &ReviewOptions,
+    grouping: Grouping,
 ) -> ReviewReport {
     let no_messages: Vec<Message> = Vec::new();
     let mut in_period: Vec<(&Conversation, &Handoff, &[Message])> = conversations
@@ -357,7 +405,8 @@ pub fn build_report(
         days.iter().map(|(d, &count)| DayCount { date: d.format("%Y-%m-%d").to_string(), count }).collect()
     };
 
-    let groups = cluster::cluster(&documents)
+    let (clusters, grouping) = group(&documents, grouping);
+    let groups = clusters
         .into_iter()
         .map(|group| {
             let size = group.members.len();
@@ -423,6 +472,33 @@ pub fn build_report(
         median_wait_seconds: median(waits),
         median_handle_seconds: median(handles),
         groups,
+        grouping,
+    }
+}
+
+/// The clusters of `documents`, and how they were formed.
+fn group(documents: &[Document], grouping: Grouping) -> (Vec<cluster::Cluster>, ReviewGrouping) {
+    let by_words = |note: Option<String>| {
+        (cluster::cluster(documents), ReviewGrouping { method: GroupingMethod::Words, model: None, note })
+    };
+    match grouping {
+        Grouping::Words { note } => by_words(note),
+        Grouping::Meaning { model, mut vectors } => {
+            let mut ordered = Vec::with_capacity(documents.len());
+            for document in documents {
+                match vectors.remove(&document.id) {
+                    Some(vector) => ordered.push(vector),
+                    None => {
+                        return by_words(Some(format!(
+                            "Grouped by shared words: handoff {} has no sentence vector yet.",
+                            document.id
+                        )))
+                    }
+                }
+            }
+            let clusters = semantic::cluster_by_meaning(documents, &ordered);
+            (clusters, ReviewGrouping { method: GroupingMethod::Meaning, model: Some(model), note: None })
+        }
     }
 }
 
@@ -433,6 +509,18 @@ fn duration(seconds: Option<i64>) -> String {
         Some(s) if s < 60 => format!("{s}s"),
         Some(s) if s < 3600 => format!("{}m {:02}s", s / 60, s % 60),
         Some(s) => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// How the groups were formed, in a sentence for the team.
+pub fn grouping_line(grouping: &ReviewGrouping) -> String {
+    match (grouping.method, &grouping.note) {
+        (GroupingMethod::Meaning, _) => format!(
+            "Grouped by meaning ({}, on this device): the same question in other words is one group.",
+            grouping.model.as_deref().unwrap_or("sentence vectors")
+        ),
+        (GroupingMethod::Words, Some(note)) => note.clone(),
+        (GroupingMethod::Words, None) => "Grouped by shared words.".to_string(),
     }
 }
 
@@ -499,7 +587,9 @@ pub fn to_markdown(report: &ReviewReport) -> String {
             }
         }
     }
-    md.push_str("## Question groups\n\n| # | group | handoffs | share | example |\n|---:|---|---:|---:|---|\n");
+    md.push_str("## Question groups\n\n");
+    let _ = writeln!(md, "{}\n", grouping_line(&report.grouping));
+    md.push_str("| # | group | handoffs | share | example |\n|---:|---|---:|---:|---|\n");
     for (i, group) in report.groups.iter().enumerate() {
         let example = group.examples.first().map(|e| cell(&e.question)).unwrap_or_default();
         let _ = writeln!(

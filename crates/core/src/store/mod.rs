@@ -12,6 +12,7 @@ mod rows;
 mod snoozes;
 mod targets;
 mod transcripts;
+mod vectors;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -25,9 +26,11 @@ use serde::Serialize;
 pub use apply::{ApplyOutcome, GapToFill};
 pub use encryption::{CacheKey, CacheOpening};
 pub use outbox::check_text;
+pub use queries::MessagesByConversation;
 pub use retention::DEFAULT_RETENTION_DAYS;
 pub use snoozes::{WokenSnooze, MAX_SNOOZE_DAYS};
 pub use targets::OverdueConversation;
+pub use vectors::StoredVector;
 
 use crate::error::{CoreError, CoreResult};
 
@@ -39,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_agent_day.sql"),
     include_str!("../../migrations/0003_tags.sql"),
+    include_str!("../../migrations/0004_question_vectors.sql"),
 ];
 
 /// The cache file inside a data directory.

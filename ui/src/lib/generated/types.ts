@@ -277,6 +277,21 @@ suggestion: string | null,
  */
 prompt_draft: string | null, };
 
+/**
+ * What formed the groups: the questions' meaning (sentence vectors), or their shared words.
+ */
+export type GroupingMethod = "meaning" | "words";
+
+export type ReviewGrouping = { method: GroupingMethod, 
+/**
+ * The language model, when grouped by meaning.
+ */
+model: string | null, 
+/**
+ * Why the groups are by words, in words for the team (absent when by meaning).
+ */
+note: string | null, };
+
 export type ReviewReport = { period_start: string, period_end: string, total_handoffs: number, 
 /**
  * Most frequent first; reasons that never occurred are left out.
@@ -310,7 +325,11 @@ median_handle_seconds: number | null,
 /**
  * Largest first.
  */
-groups: Array<QuestionGroup>, };
+groups: Array<QuestionGroup>, 
+/**
+ * How the groups were formed.
+ */
+grouping: ReviewGrouping, };
 
 export type ReviewPrefs = { 
 /**
