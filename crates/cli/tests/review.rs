@@ -105,6 +105,10 @@ async fn review_json_lists_every_group_with_its_conversations() {
     ids.dedup();
     assert_eq!(ids.len(), before, "a conversation is in one group only");
     assert_eq!(ids.len(), total, "every handoff of the period is in a group");
+    // Grouped by meaning, by the on-device model the test command installs.
+    assert_eq!(report["grouping"]["method"], "meaning", "{}", report["grouping"]);
+    assert!(report["grouping"]["model"].as_str().is_some_and(|m| m.contains("all-MiniLM-L6-v2")));
+    assert_eq!(report["grouping"]["note"], Value::Null);
     assert_eq!(report["by_hour"].as_array().expect("by_hour").len(), 24);
     let by_day: u64 = report["by_day"].as_array().expect("by_day").iter().map(|d| d["count"].as_u64().unwrap()).sum();
     assert_eq!(by_day as usize, total);
