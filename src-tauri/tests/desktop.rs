@@ -610,6 +610,12 @@ fn the_review_of_the_demo_workspace_and_its_weekly_reminder() {
     // "7 days" is seven calendar days, today included: seven bars.
     assert_eq!(driver.find_all("[data-testid=review-by-day] li").len(), 7);
     assert!(driver.find_all("[data-testid=review-reasons] li").len() >= 4);
+    // Grouped by meaning, by the on-device model (the test command installs it), no fallback note.
+    assert_eq!(
+        driver.script("return document.querySelector('[data-testid=review-grouping]').dataset.method"),
+        json!("meaning")
+    );
+    assert!(driver.find("[data-testid=review-grouping-note]").is_none());
     let flagged = driver.wait_for("[data-testid=review-group][data-flagged=true]", WAIT);
     let card = driver.text(&flagged);
     assert!(card.to_lowercase().contains("annual"), "the demo's top question is annual billing: {card}");

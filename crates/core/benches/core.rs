@@ -18,6 +18,8 @@ use handoff_service::{ServiceConfig, Store};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
+#[path = "../tests/common/handoffs.rs"]
+mod handoffs;
 #[path = "../tests/common/metrics.rs"]
 mod metrics;
 
@@ -240,36 +242,14 @@ async fn bench() {
     );
 }
 
-/// A resolved handoff of three messages, escalated at `escalated_at`.
+/// A resolved handoff of three messages, escalated at `escalated_at`, for one of five reasons.
 fn synthetic_conversation(id: i64, escalated_at: chrono::DateTime<Utc>) -> Conversation {
-    Conversation {
-        id,
-        external_id: format!("r-{id}"),
-        channel: "web".into(),
-        status: ConversationStatus::Resolved,
-        assignee: None,
-        customer: Customer {
-            id: format!("c-{id}"),
-            name: format!("Customer {id}"),
-            email: None,
-            phone: None,
-            vip: false,
-            account_value: None,
-        },
-        handoff: Some(Handoff {
-            reason: HandoffReason::ALL[id as usize % 5],
-            trigger: "customer typed 'human'".into(),
-            escalated_at,
-            summary: None,
-            topic: None,
-        }),
-        priority: Priority::Normal,
-        version: 1,
-        created_at: escalated_at,
-        updated_at: escalated_at,
-        last_message_seq: 3,
-        tags: Vec::new(),
+    let mut conversation = handoffs::handed_off(id, escalated_at, ConversationStatus::Resolved);
+    if let Some(handoff) = conversation.handoff.as_mut() {
+        handoff.reason = HandoffReason::ALL[id as usize % 5];
     }
+    conversation.last_message_seq = 3;
+    conversation
 }
 
 /// The review over 10,000 cached handoffs whose questions are realistic: the labelled fixture's,
