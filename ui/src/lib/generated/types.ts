@@ -277,9 +277,6 @@ suggestion: string | null,
  */
 prompt_draft: string | null, };
 
-/**
- * What formed the groups: the questions' meaning (sentence vectors), or their shared words.
- */
 export type GroupingMethod = "meaning" | "words";
 
 export type ReviewGrouping = { method: GroupingMethod, 
