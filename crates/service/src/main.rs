@@ -279,11 +279,14 @@ async fn serve(args: ServeArgs) -> Result<()> {
         }
         println!("intake secret: {}", intake_secret.unwrap_or_default());
     }
+    // Registered before "listening" is printed: a supervisor (or a test) that sends SIGTERM as
+    // soon as it reads that line must get the graceful shutdown, not the default kill.
+    let signals = ShutdownSignals::install();
     println!("listening on {}", handle.base_url());
 
     let trigger = handle.shutdown_trigger();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        signals.wait().await;
         tracing::info!("shutting down");
         let _ = trigger.send(true);
     });
@@ -291,24 +294,29 @@ async fn serve(args: ServeArgs) -> Result<()> {
     Ok(())
 }
 
-async fn wait_for_signal() {
+/// SIGTERM (Unix) and Ctrl-C, listened for from the moment of `install`.
+struct ShutdownSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl ShutdownSignals {
+    fn install() -> Self {
+        Self {
+            #[cfg(unix)]
+            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
         }
     }
-    #[cfg(not(unix))]
-    {
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        if let Some(mut terminate) = self.terminate {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
         let _ = tokio::signal::ctrl_c().await;
     }
 }
